@@ -1,0 +1,105 @@
+"""User accounts: create, read, update, delete (administrators only at the edge)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.errors import Conflict, NotFound
+from shared.models import Device, User
+from shared.schemas import Role, UserCreate, UserUpdate
+from shared.security.passwords import hash_password
+
+
+def _username_taken(session: Session, username: str, *, except_id: str | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.username) == username.lower())
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def create_user(session: Session, *, data: UserCreate) -> User:
+    """Create a user; Conflict when the username is taken (case-insensitively)."""
+    if _username_taken(session, data.username):
+        raise Conflict(f"The username {data.username!r} is already taken.")
+    user = User(
+        username=data.username,
+        name=data.name,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        token_version=0,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The username {data.username!r} is already taken.") from exc
+    return user
+
+
+def get_user(session: Session, *, user_id: str) -> User:
+    """Return the user with user_id or raise NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def list_users(
+    session: Session, *, limit: int, offset: int, role: Role | None = None
+) -> tuple[list[User], int]:
+    """Return one page of users ordered by username, and the total count."""
+    query = select(User)
+    if role is not None:
+        query = query.where(User.role == role)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(User.username).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def _count_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).where(User.role == "admin")) or 0
+
+
+def update_user(session: Session, *, user_id: str, data: UserUpdate) -> User:
+    """Apply the given fields; a new password or role invalidates the user's tokens."""
+    user = get_user(session, user_id=user_id)
+    if data.username is not None and data.username != user.username:
+        if _username_taken(session, data.username, except_id=user.id):
+            raise Conflict(f"The username {data.username!r} is already taken.")
+        user.username = data.username
+    if data.name is not None:
+        user.name = data.name
+    if data.role is not None and data.role != user.role:
+        if user.role == "admin" and _count_admins(session) <= 1:
+            raise Conflict("The last administrator cannot be made a client.")
+        if data.role == "admin":
+            _unassign_devices(session, owner_id=user.id)
+        user.role = data.role
+        user.token_version += 1
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+        user.token_version += 1
+    session.flush()
+    return user
+
+
+def _unassign_devices(session: Session, *, owner_id: str) -> list[str]:
+    device_ids = list(session.scalars(select(Device.id).where(Device.owner_id == owner_id)))
+    if device_ids:
+        session.execute(update(Device).where(Device.owner_id == owner_id).values(owner_id=None))
+    return device_ids
+
+
+def delete_user(session: Session, *, user_id: str, acting_user_id: str) -> list[str]:
+    """Delete a user; their devices become unowned. Returns the unassigned device ids."""
+    user = get_user(session, user_id=user_id)
+    if user.id == acting_user_id:
+        raise Conflict("You cannot delete your own account.")
+    if user.role == "admin" and _count_admins(session) <= 1:
+        raise Conflict("The last administrator cannot be deleted.")
+    device_ids = _unassign_devices(session, owner_id=user.id)
+    session.delete(user)
+    session.flush()
+    return device_ids

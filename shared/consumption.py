@@ -1,0 +1,147 @@
+"""The day view: a device's consumption per local hour of one day (ARCHITECTURE §3.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from shared.errors import FieldError, ValidationFailed
+from shared.models import Device, HourlyConsumption
+from shared.schemas import DayConsumption, HourValue
+
+HOUR = timedelta(hours=1)
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDay:
+    """One calendar day in one time zone, as a half-open UTC interval."""
+
+    day: date
+    zone: ZoneInfo
+    start_utc: datetime
+    end_utc: datetime
+
+    def hour_starts_utc(self) -> list[datetime]:
+        """Return the UTC start of every hour of this local day (23, 24 or 25 of them)."""
+        hours = int((self.end_utc - self.start_utc) / HOUR)
+        return [self.start_utc + i * HOUR for i in range(hours)]
+
+
+def parse_day(date_text: str | None, tz_name: str | None) -> LocalDay:
+    """Validate a YYYY-MM-DD date and an IANA zone; ValidationFailed names the bad one."""
+    if not date_text:
+        raise ValidationFailed(
+            "The date query parameter is required (YYYY-MM-DD).",
+            errors=[FieldError("date", "required")],
+        )
+    try:
+        day = date.fromisoformat(date_text)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"Invalid date {date_text!r}; expected YYYY-MM-DD.",
+            errors=[FieldError("date", "invalid date")],
+        ) from exc
+    if len(date_text) != 10 or not MIN_DATE <= day <= MAX_DATE:
+        raise ValidationFailed(
+            f"Date {date_text!r} must be YYYY-MM-DD between 2000 and 2100.",
+            errors=[FieldError("date", "out of range")],
+        )
+    zone = _parse_zone(tz_name or "UTC")
+    return _local_day(day, zone)
+
+
+def _parse_zone(tz_name: str) -> ZoneInfo:
+    try:
+        if len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
+            raise ValueError(tz_name)
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(
+            f"Unknown time zone {tz_name!r}; use an IANA name such as 'Europe/Bucharest'.",
+            errors=[FieldError("tz", "unknown zone")],
+        ) from exc
+
+
+def _local_day(day: date, zone: ZoneInfo) -> LocalDay:
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)
+    for edge in (start, end):
+        offset = edge.utcoffset() or timedelta(0)
+        if offset % HOUR:
+            raise ValidationFailed(
+                f"Time zone {zone.key!r} has a UTC offset of {offset} on {day}; only zones with "
+                "whole-hour offsets can be shown per hour (readings are stored per UTC hour).",
+                errors=[FieldError("tz", "offset is not a whole hour")],
+            )
+    start_utc = start.astimezone(UTC).replace(tzinfo=None)
+    end_utc = end.astimezone(UTC).replace(tzinfo=None)
+    return LocalDay(day=day, zone=zone, start_utc=start_utc, end_utc=end_utc)
+
+
+def read_hours(
+    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+) -> dict[datetime, float]:
+    """Return stored hourly totals of a device in [start_utc, end_utc)."""
+    rows = session.execute(
+        select(HourlyConsumption.hour_start_utc, HourlyConsumption.energy_kwh).where(
+            HourlyConsumption.device_id == device_id,
+            HourlyConsumption.hour_start_utc >= start_utc,
+            HourlyConsumption.hour_start_utc < end_utc,
+        )
+    )
+    return {hour: kwh for hour, kwh in rows}
+
+
+def day_view(session: Session, *, device: Device, local_day: LocalDay) -> DayConsumption:
+    """Build the day view of a device: one entry per local hour, null where no data."""
+    stored = read_hours(
+        session, device_id=device.id, start_utc=local_day.start_utc, end_utc=local_day.end_utc
+    )
+    hours = [
+        HourValue(
+            start=hour.replace(tzinfo=UTC).astimezone(local_day.zone).isoformat(),
+            kwh=stored.get(hour),
+        )
+        for hour in local_day.hour_starts_utc()
+    ]
+    return DayConsumption(
+        device_id=device.id,
+        date=local_day.day.isoformat(),
+        tz=local_day.zone.key,
+        max_hourly_kwh=device.max_hourly_kwh,
+        total_kwh=sum(stored.values()) if stored else None,
+        hours=hours,
+    )
+
+
+def write_hours(
+    session: Session, *, device_id: str, energy_by_hour: Mapping[datetime, float]
+) -> None:
+    """Upsert hourly totals (UTC hour starts, naive) for one device."""
+    if not energy_by_hour:
+        return
+    rows = [
+        {"device_id": device_id, "hour_start_utc": h, "energy_kwh": kwh}
+        for h, kwh in energy_by_hour.items()
+    ]
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = sqlite_insert(HourlyConsumption).values(rows)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["device_id", "hour_start_utc"],
+                set_={"energy_kwh": stmt.excluded.energy_kwh},
+            )
+        )
+    else:
+        my = mysql_insert(HourlyConsumption).values(rows)
+        session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh))

@@ -1,0 +1,72 @@
+"""Engine and session handling for SQLite and MariaDB/MySQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+_lock = threading.Lock()
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """Create an engine with the right options for the URL's backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        isolation_level="READ COMMITTED",
+    )
+
+
+def session_factory(url: str, *, pool_size: int = 10) -> sessionmaker[Session]:
+    """Return the process-wide session factory for a database URL."""
+    with _lock:
+        factory = _factories.get(url)
+        if factory is None:
+            engine = create_db_engine(url, pool_size=pool_size)
+            factory = sessionmaker(bind=engine, expire_on_commit=False)
+            _factories[url] = factory
+        return factory
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session inside one transaction: commit on success, roll back on error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests and shutdown)."""
+    with _lock:
+        for factory in _factories.values():
+            bind = factory.kw.get("bind")
+            if isinstance(bind, Engine):
+                bind.dispose()
+        _factories.clear()

@@ -1,0 +1,67 @@
+"""The process-wide platform context: settings, database and token issuer."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import session_factory
+from shared.security.throttle import ThrottlePolicy
+from shared.security.tokens import TokenIssuer
+from shared.settings import Settings, get_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """Everything a request handler needs from the environment."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    tokens: TokenIssuer
+    throttle: ThrottlePolicy
+
+
+def build_platform(settings: Settings) -> Platform:
+    """Wire a platform context from settings."""
+    return Platform(
+        settings=settings,
+        sessions=session_factory(settings.DATABASE_URL, pool_size=settings.DB_POOL_SIZE),
+        tokens=TokenIssuer(
+            secret=settings.JWT_SECRET,
+            issuer=settings.JWT_ISSUER,
+            access_ttl=timedelta(minutes=settings.ACCESS_TOKEN_MINUTES),
+            refresh_ttl=timedelta(days=settings.REFRESH_TOKEN_DAYS),
+        ),
+        throttle=ThrottlePolicy(
+            max_failures=settings.LOGIN_MAX_FAILURES,
+            lockout=timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS),
+        ),
+    )
+
+
+_lock = threading.Lock()
+_current: Platform | None = None
+
+
+def get_platform() -> Platform:
+    """Return the platform for this process, built on first use and bootstrapped once."""
+    global _current
+    with _lock:
+        if _current is None:
+            from shared.bootstrap import ensure_bootstrap_admin
+
+            platform = build_platform(get_settings())
+            ensure_bootstrap_admin(platform)
+            _current = platform
+        return _current
+
+
+def reset_platform() -> None:
+    """Forget the cached platform and settings (tests switch databases)."""
+    global _current
+    with _lock:
+        _current = None
+    get_settings.cache_clear()

@@ -1,0 +1,170 @@
+"""Request and response schemas (pydantic): XCreate, XUpdate, XPublic."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.models import NAME_MAX, TEXT_MAX, USERNAME_MAX
+
+Role = Literal["admin", "client"]
+MAX_HOURLY_KWH_LIMIT = 10_000.0
+
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=USERNAME_MAX, pattern=r"^[A-Za-z0-9_.@-]+$"
+    ),
+]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+Uuid = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ),
+]
+MaxKwh = Annotated[float, Field(gt=0, le=MAX_HOURLY_KWH_LIMIT, allow_inf_nan=False)]
+
+
+class _Input(BaseModel):
+    """Strict input: unknown fields and type coercion are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class LoginRequest(_Input):
+    """Credentials for POST /auth/login."""
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_MAX)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class RefreshRequest(_Input):
+    """Body of POST /auth/refresh."""
+
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class UserPublic(_Output):
+    """A user as the API shows it (never the password)."""
+
+    id: str
+    username: str
+    name: str
+    role: Role
+
+
+class TokenPair(BaseModel):
+    """Login and refresh response."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    user: UserPublic
+
+
+class UserCreate(_Input):
+    """Body of POST /users."""
+
+    username: Username
+    name: DisplayName
+    password: Password
+    role: Role = "client"
+
+
+class UserUpdate(_Input):
+    """Body of PATCH /users/{id}; absent fields stay as they are."""
+
+    username: Username | None = None
+    name: DisplayName | None = None
+    password: Password | None = None
+    role: Role | None = None
+
+
+class UserDeleted(BaseModel):
+    """Response of DELETE /users/{id}."""
+
+    id: str
+    unassigned_device_ids: list[str]
+
+
+class DevicePublic(_Output):
+    """A device as the API shows it."""
+
+    id: str
+    description: str
+    address: str
+    max_hourly_kwh: float
+    owner_id: str | None
+
+
+class DeviceCreated(DevicePublic):
+    """A new device with its ingestion key, shown once."""
+
+    device_key: str
+
+
+class DeviceKey(BaseModel):
+    """A freshly rotated device key."""
+
+    device_id: str
+    device_key: str
+
+
+class DeviceCreate(_Input):
+    """Body of POST /devices."""
+
+    description: Text
+    address: Text
+    max_hourly_kwh: MaxKwh
+    owner_id: Uuid | None = None
+
+
+class DeviceUpdate(_Input):
+    """Body of PATCH /devices/{id}; owner_id null unassigns."""
+
+    description: Text | None = None
+    address: Text | None = None
+    max_hourly_kwh: MaxKwh | None = None
+    owner_id: Uuid | None = None
+
+
+class HourValue(BaseModel):
+    """One local hour of a day view."""
+
+    start: str
+    kwh: float | None
+
+
+class DayConsumption(BaseModel):
+    """Hourly consumption of one device over one local day."""
+
+    device_id: str
+    date: str
+    tz: str
+    unit: Literal["kWh"] = "kWh"
+    max_hourly_kwh: float
+    total_kwh: float | None
+    hours: list[HourValue]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list: items and the total count."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

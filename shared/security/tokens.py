@@ -1,0 +1,72 @@
+"""JWT access and refresh tokens carrying the user id and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+
+from shared.errors import Unauthorized
+
+TokenKind = Literal["access", "refresh"]
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a verified platform token says about its bearer."""
+
+    user_id: str
+    role: str
+    token_version: int
+    kind: TokenKind
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIssuer:
+    """Signs and verifies the platform's tokens with one secret."""
+
+    secret: str
+    issuer: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+    def issue(self, claims: TokenClaims, *, now: datetime | None = None) -> str:
+        """Return a signed token for claims."""
+        issued = now or datetime.now(UTC)
+        ttl = self.access_ttl if claims.kind == "access" else self.refresh_ttl
+        payload = {
+            "sub": claims.user_id,
+            "role": claims.role,
+            "ver": claims.token_version,
+            "typ": claims.kind,
+            "iss": self.issuer,
+            "iat": issued,
+            "exp": issued + ttl,
+        }
+        return jwt.encode(payload, self.secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str, *, kind: TokenKind) -> TokenClaims:
+        """Return the claims of a valid token of the given kind, or raise Unauthorized."""
+        try:
+            payload = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                options={"require": ["sub", "exp", "iat", "iss", "typ"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("The token is invalid.") from exc
+        if payload.get("typ") != kind:
+            raise Unauthorized(f"Expected an {kind} token.")
+        return TokenClaims(
+            user_id=str(payload["sub"]),
+            role=str(payload.get("role", "")),
+            token_version=int(payload.get("ver", 0)),
+            kind=kind,
+        )

@@ -1,0 +1,11 @@
+"""Azure Functions entry point: one Blueprint per resource."""
+
+from __future__ import annotations
+
+import azure.functions as func
+from routes import auth, consumption, devices, docs, health, me, users
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+for blueprint in (auth.bp, users.bp, devices.bp, me.bp, consumption.bp, health.bp, docs.bp):
+    app.register_functions(blueprint)

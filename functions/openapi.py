@@ -1,0 +1,320 @@
+"""The OpenAPI 3.1 document of the REST API, declared operation by operation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.schemas import (
+    DayConsumption,
+    DeviceCreate,
+    DeviceCreated,
+    DeviceKey,
+    DevicePublic,
+    DeviceUpdate,
+    LoginRequest,
+    Page,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserDeleted,
+    UserPublic,
+    UserUpdate,
+)
+
+Auth = str  # "none" | "user" | "admin"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented API operation."""
+
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: Auth
+    ok: int = 200
+    response: type[BaseModel] | None = None
+    request: type[BaseModel] | None = None
+    query: tuple[str, ...] = ()
+    errors: tuple[int, ...] = field(default=())
+
+
+ID = "/{id}"
+PAGE = ("limit", "offset")
+DAY = ("date", "tz")
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "post",
+        "/auth/login",
+        "Log in",
+        "auth",
+        "none",
+        response=TokenPair,
+        request=LoginRequest,
+        errors=(400, 401, 422, 429),
+    ),
+    Operation(
+        "post",
+        "/auth/refresh",
+        "Refresh tokens",
+        "auth",
+        "none",
+        response=TokenPair,
+        request=RefreshRequest,
+        errors=(400, 401, 422),
+    ),
+    Operation("get", "/auth/me", "Current user", "auth", "user", response=UserPublic),
+    Operation(
+        "get",
+        "/users",
+        "List users",
+        "users",
+        "admin",
+        response=Page[UserPublic],
+        query=(*PAGE, "role"),
+        errors=(422,),
+    ),
+    Operation(
+        "post",
+        "/users",
+        "Create a user",
+        "users",
+        "admin",
+        ok=201,
+        response=UserPublic,
+        request=UserCreate,
+        errors=(400, 409, 422),
+    ),
+    Operation(
+        "get", "/users" + ID, "Get a user", "users", "admin", response=UserPublic, errors=(404,)
+    ),
+    Operation(
+        "patch",
+        "/users" + ID,
+        "Update a user",
+        "users",
+        "admin",
+        response=UserPublic,
+        request=UserUpdate,
+        errors=(400, 404, 409, 422),
+    ),
+    Operation(
+        "delete",
+        "/users" + ID,
+        "Delete a user",
+        "users",
+        "admin",
+        response=UserDeleted,
+        errors=(404, 409),
+    ),
+    Operation(
+        "get",
+        "/devices",
+        "List devices",
+        "devices",
+        "admin",
+        response=Page[DevicePublic],
+        query=(*PAGE, "owner_id"),
+        errors=(404, 422),
+    ),
+    Operation(
+        "post",
+        "/devices",
+        "Create a device",
+        "devices",
+        "admin",
+        ok=201,
+        response=DeviceCreated,
+        request=DeviceCreate,
+        errors=(400, 422),
+    ),
+    Operation(
+        "get",
+        "/devices" + ID,
+        "Get a device",
+        "devices",
+        "admin",
+        response=DevicePublic,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        "/devices" + ID,
+        "Update or (un)assign a device",
+        "devices",
+        "admin",
+        response=DevicePublic,
+        request=DeviceUpdate,
+        errors=(400, 404, 422),
+    ),
+    Operation(
+        "delete", "/devices" + ID, "Delete a device", "devices", "admin", ok=204, errors=(404,)
+    ),
+    Operation(
+        "post",
+        "/devices/{id}/key",
+        "Rotate a device's ingestion key",
+        "devices",
+        "admin",
+        response=DeviceKey,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        "/devices/{id}/consumption",
+        "Any device's hourly day view",
+        "consumption",
+        "admin",
+        response=DayConsumption,
+        query=DAY,
+        errors=(404, 422),
+    ),
+    Operation(
+        "get",
+        "/me/devices",
+        "My devices",
+        "me",
+        "user",
+        response=Page[DevicePublic],
+        query=PAGE,
+        errors=(422,),
+    ),
+    Operation(
+        "get",
+        "/me/devices/{id}/consumption",
+        "My device's hourly day view",
+        "consumption",
+        "user",
+        response=DayConsumption,
+        query=DAY,
+        errors=(404, 422),
+    ),
+    Operation("get", "/health", "Health", "health", "none"),
+    Operation("get", "/openapi.json", "This document", "docs", "none"),
+    Operation("get", "/docs", "Readable API documentation", "docs", "none"),
+)
+
+QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+    "offset": {"type": "integer", "minimum": 0, "default": 0},
+    "role": {"type": "string", "enum": ["admin", "client"]},
+    "owner_id": {"type": "string", "format": "uuid"},
+    "date": {"type": "string", "format": "date", "description": "Local day, YYYY-MM-DD"},
+    "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
+}
+REQUIRED_QUERY = {"date"}
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _schema_ref(model: type[BaseModel], schemas: dict[str, Any], mode: str) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas[name] = sub
+    name = schema.get("title", model.__name__).replace("[", "_").replace("]", "")
+    schemas[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "Success"}
+    if op.response is not None:
+        ref = _schema_ref(op.response, schemas, "serialization")
+        ok["content"] = {"application/json": {"schema": ref}}
+    elif op.ok == 200:
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+        if op.path == "/docs":
+            ok["content"] = {"text/html": {"schema": {"type": "string"}}}
+    codes = set(op.errors) | ({401} if op.auth != "none" else set())
+    codes |= {403} if op.auth == "admin" else set()
+    codes |= {503} if op.path == "/health" else set()
+    out: dict[str, Any] = {str(op.ok): ok}
+    for code in sorted(codes):
+        media = "application/json" if code == 503 else "application/problem+json"
+        out[str(code)] = {
+            "description": "Error",
+            "content": {media: {"schema": PROBLEM if code != 503 else {"type": "object"}}},
+        }
+    return out
+
+
+def _operation_id(op: Operation) -> str:
+    words = re.sub(r"[^a-z0-9]+", "_", op.path.lower()).strip("_")
+    return f"{op.method}_{words}"
+
+
+def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {"name": q, "in": "query", "required": q in REQUIRED_QUERY, "schema": QUERY_SCHEMAS[q]}
+        for q in op.query
+    ]
+    if "{id}" in op.path:
+        params.insert(
+            0,
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "format": "uuid"},
+            },
+        )
+    doc: dict[str, Any] = {
+        "operationId": _operation_id(op),
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": params,
+        "responses": _responses(op, schemas),
+        "security": [] if op.auth == "none" else [{"bearer": []}],
+    }
+    if op.request is not None:
+        ref = _schema_ref(op.request, schemas, "validation")
+        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+    return doc
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document (paths relative to the /api server)."""
+    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Online Energy Utility Platform API",
+            "version": "1.0.0",
+            "description": "Accounts, devices and hourly consumption. Errors are "
+            "application/problem+json.",
+        },
+        "servers": [{"url": "/api"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }

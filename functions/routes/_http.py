@@ -1,0 +1,172 @@
+"""Thin-edge helpers: parse requests, map domain errors to problem+json responses."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from shared.auth import authenticate, require_admin
+from shared.db import transaction
+from shared.errors import (
+    BadRequest,
+    DomainError,
+    FieldError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
+from shared.models import User
+from shared.platform import get_platform
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[func.HttpRequest], func.HttpResponse]
+PROBLEM_BASE = "https://energy-platform.example/problems/"
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+MAX_LIMIT = 500
+JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def problem(error: DomainError) -> func.HttpResponse:
+    """Render a domain error as application/problem+json."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + error.type_slug,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    headers = dict(JSON_HEADERS)
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return func.HttpResponse(
+        json.dumps(body),
+        status_code=error.status,
+        mimetype="application/problem+json",
+        headers=headers,
+    )
+
+
+def internal_error() -> func.HttpResponse:
+    """A 500 that reveals nothing about the failure."""
+    body = {
+        "type": PROBLEM_BASE + "internal-error",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": "An unexpected error occurred; it has been logged.",
+    }
+    return func.HttpResponse(
+        json.dumps(body), status_code=500, mimetype="application/problem+json", headers=JSON_HEADERS
+    )
+
+
+def json_response(payload: BaseModel | dict[str, Any], status: int = 200) -> func.HttpResponse:
+    """Serialize a model or dict as a JSON response."""
+    text = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    return func.HttpResponse(
+        text, status_code=status, mimetype="application/json", headers=JSON_HEADERS
+    )
+
+
+def endpoint(handler: Handler) -> Handler:
+    """Wrap a handler so domain errors become problem+json and nothing leaks a traceback."""
+
+    @functools.wraps(handler)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            return handler(req)
+        except DomainError as error:
+            return problem(error)
+        except Exception:
+            logger.exception("unhandled error in %s %s", req.method, req.url)
+            return internal_error()
+
+    return wrapper
+
+
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(".".join(str(p) for p in err["loc"]) or "body", err["msg"])
+        for err in exc.errors(include_url=False)
+    ]
+
+
+def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+    """Parse a JSON body into model; 400 for malformed JSON, 422 for invalid content."""
+    raw = req.get_body()
+    if not raw:
+        raise BadRequest("A JSON request body is required.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            "The request body must be a JSON object.",
+            errors=[FieldError("body", "expected an object")],
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed("The request body is invalid.", errors=_field_errors(exc)) from exc
+
+
+def _int_param(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    text = req.params.get(name)
+    if text is None or text == "":
+        return default
+    if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
+        raise ValidationFailed(
+            f"{name} must be an integer between {low} and {high}.",
+            errors=[FieldError(name, "out of range")],
+        )
+    return int(text)
+
+
+def page_params(req: func.HttpRequest) -> tuple[int, int]:
+    """Return (limit, offset) from the query, validated."""
+    return _int_param(req, "limit", 50, 1, MAX_LIMIT), _int_param(req, "offset", 0, 0, 10**9)
+
+
+def choice_param(req: func.HttpRequest, name: str, choices: tuple[str, ...]) -> str | None:
+    """Return an optional enumerated query parameter, validated."""
+    value = req.params.get(name)
+    if value is None or value == "":
+        return None
+    if value not in choices:
+        raise ValidationFailed(
+            f"{name} must be one of {', '.join(choices)}.",
+            errors=[FieldError(name, "invalid value")],
+        )
+    return str(value)
+
+
+def uuid_param(value: str | None, *, what: str) -> str:
+    """Return a valid UUID from a route or query value, else a 404 naming it."""
+    if value is None or not UUID_RE.match(value):
+        raise NotFound(f"{value!r} is not a valid {what} id (expected a UUID).")
+    return value.lower()
+
+
+@contextmanager
+def user_scope(req: func.HttpRequest, *, admin: bool = False) -> Iterator[tuple[Session, User]]:
+    """Open a transaction and authenticate the caller (optionally requiring an admin)."""
+    platform = get_platform()
+    with transaction(platform.sessions) as session:
+        user = authenticate(platform, session, req.headers.get("Authorization"))
+        if admin:
+            require_admin(user)
+        yield session, user

@@ -1,0 +1,45 @@
+"""The OpenAPI document and a readable docs page."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import azure.functions as func
+from openapi import OPERATIONS, openapi_document
+
+bp = func.Blueprint()
+ANON = func.AuthLevel.ANONYMOUS
+
+
+@bp.route(route="openapi.json", methods=["GET"], auth_level=ANON)
+def openapi_json(req: func.HttpRequest) -> func.HttpResponse:
+    """Serve the OpenAPI 3.1 document."""
+    return func.HttpResponse(json.dumps(openapi_document()), mimetype="application/json")
+
+
+def _row(method: str, path: str, summary: str, auth: str) -> str:
+    return (
+        f"<tr><td class='m {method}'>{method.upper()}</td><td><code>/api{html.escape(path)}"
+        f"</code></td><td>{html.escape(summary)}</td><td>{auth}</td></tr>"
+    )
+
+
+@bp.route(route="docs", methods=["GET"], auth_level=ANON)
+def docs_page(req: func.HttpRequest) -> func.HttpResponse:
+    """Serve a readable, self-contained list of the API's operations."""
+    rows = "".join(_row(o.method, o.path, o.summary, o.auth) for o in OPERATIONS)
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Energy Platform API</title><style>
+body{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1f2937}}
+table{{border-collapse:collapse;width:100%}}
+td,th{{padding:.4rem .6rem;border-bottom:1px solid #e5e7eb;text-align:left}}
+.m{{font-weight:700;font-family:monospace}}.get{{color:#2563eb}}.post{{color:#16a34a}}
+.patch{{color:#d97706}}.delete{{color:#dc2626}}</style></head><body>
+<h1>Online Energy Utility Platform API</h1>
+<p>Machine-readable document: <a href="openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
+Authenticate with <code>Authorization: Bearer &lt;access_token&gt;</code> from
+<code>POST /api/auth/login</code>. Errors are <code>application/problem+json</code>.</p>
+<table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Auth</th></tr>{rows}</table>
+</body></html>"""
+    return func.HttpResponse(page, mimetype="text/html")

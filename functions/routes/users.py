@@ -1,0 +1,79 @@
+"""User administration routes (administrators only)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from routes._http import (
+    choice_param,
+    endpoint,
+    json_response,
+    page_params,
+    parse_body,
+    user_scope,
+    uuid_param,
+)
+from shared import accounts
+from shared.schemas import Page, UserCreate, UserDeleted, UserPublic, UserUpdate
+
+bp = func.Blueprint()
+ANON = func.AuthLevel.ANONYMOUS
+
+
+def _user_id(req: func.HttpRequest) -> str:
+    return uuid_param(req.route_params.get("id"), what="user")
+
+
+@bp.route(route="users", methods=["GET"], auth_level=ANON)
+@endpoint
+def list_users(req: func.HttpRequest) -> func.HttpResponse:
+    """List accounts, optionally by role."""
+    with user_scope(req, admin=True) as (session, _admin):
+        limit, offset = page_params(req)
+        role = choice_param(req, "role", ("admin", "client"))
+        users, total = accounts.list_users(
+            session,
+            limit=limit,
+            offset=offset,
+            role=role,  # type: ignore[arg-type]
+        )
+        items = [UserPublic.model_validate(u) for u in users]
+        return json_response(Page[UserPublic](items=items, total=total, limit=limit, offset=offset))
+
+
+@bp.route(route="users", methods=["POST"], auth_level=ANON)
+@endpoint
+def create_user(req: func.HttpRequest) -> func.HttpResponse:
+    """Create an account."""
+    with user_scope(req, admin=True) as (session, _admin):
+        user = accounts.create_user(session, data=parse_body(req, UserCreate))
+        return json_response(UserPublic.model_validate(user), status=201)
+
+
+@bp.route(route="users/{id}", methods=["GET"], auth_level=ANON)
+@endpoint
+def get_user(req: func.HttpRequest) -> func.HttpResponse:
+    """Read one account."""
+    with user_scope(req, admin=True) as (session, _admin):
+        user = accounts.get_user(session, user_id=_user_id(req))
+        return json_response(UserPublic.model_validate(user))
+
+
+@bp.route(route="users/{id}", methods=["PATCH"], auth_level=ANON)
+@endpoint
+def update_user(req: func.HttpRequest) -> func.HttpResponse:
+    """Change an account's username, name, password or role."""
+    with user_scope(req, admin=True) as (session, _admin):
+        user_id = _user_id(req)
+        user = accounts.update_user(session, user_id=user_id, data=parse_body(req, UserUpdate))
+        return json_response(UserPublic.model_validate(user))
+
+
+@bp.route(route="users/{id}", methods=["DELETE"], auth_level=ANON)
+@endpoint
+def delete_user(req: func.HttpRequest) -> func.HttpResponse:
+    """Delete an account; its devices become unowned (listed in the response)."""
+    with user_scope(req, admin=True) as (session, admin):
+        user_id = _user_id(req)
+        unassigned = accounts.delete_user(session, user_id=user_id, acting_user_id=admin.id)
+        return json_response(UserDeleted(id=user_id, unassigned_device_ids=unassigned))

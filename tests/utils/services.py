@@ -1,0 +1,52 @@
+"""Reach the machine's real MariaDB and RabbitMQ: fail in CI when absent, skip elsewhere."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pymysql
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+MARIADB_HOST = os.environ.get("TEST_MARIADB_HOST", "127.0.0.1")
+MARIADB_PORT = int(os.environ.get("TEST_MARIADB_PORT", "3306"))
+MARIADB_USER = os.environ.get("TEST_MARIADB_USER", "root")
+MARIADB_PASSWORD = os.environ.get("TEST_MARIADB_PASSWORD", "")
+
+
+def unavailable(service: str, reason: str) -> None:
+    """Fail in CI, skip with a visible reason elsewhere."""
+    message = f"{service} unreachable: {reason}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true requires it)")
+    pytest.skip(message)
+
+
+def _admin_connection() -> pymysql.connections.Connection:  # type: ignore[type-arg]
+    return pymysql.connect(
+        host=MARIADB_HOST, port=MARIADB_PORT, user=MARIADB_USER, password=MARIADB_PASSWORD,
+        connect_timeout=3, autocommit=True,
+    )
+
+
+@contextmanager
+def mariadb_database() -> Iterator[str]:
+    """Create a scratch database on the real MariaDB; yield its SQLAlchemy URL; drop it."""
+    try:
+        conn = _admin_connection()
+    except pymysql.err.OperationalError as exc:
+        unavailable("MariaDB", str(exc))
+        raise  # unreachable: unavailable() always raises
+    name = f"energy_test_{uuid.uuid4().hex[:12]}"
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    auth = MARIADB_USER + (f":{MARIADB_PASSWORD}" if MARIADB_PASSWORD else "")
+    try:
+        yield f"mysql+pymysql://{auth}@{MARIADB_HOST}:{MARIADB_PORT}/{name}?charset=utf8mb4"
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()

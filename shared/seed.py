@@ -1,0 +1,121 @@
+"""Demo data: a client with two meters and realistic hourly consumption (local profile)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared import accounts, devices
+from shared.consumption import write_hours
+from shared.db import transaction
+from shared.models import Device, User
+from shared.platform import get_platform
+from shared.schemas import DeviceCreate, UserCreate
+
+logger = logging.getLogger(__name__)
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password"
+# Relative household load per local hour: night trough, morning and evening peaks.
+DAILY_SHAPE = [
+    0.35,
+    0.3,
+    0.28,
+    0.27,
+    0.28,
+    0.35,
+    0.6,
+    0.9,
+    0.85,
+    0.6,
+    0.5,
+    0.5,
+    0.55,
+    0.5,
+    0.45,
+    0.5,
+    0.65,
+    0.95,
+    1.25,
+    1.35,
+    1.2,
+    0.95,
+    0.7,
+    0.5,
+]
+
+
+def household_profile(
+    hours: int, *, end: datetime, peak_kwh: float, rng: random.Random
+) -> dict[datetime, float]:
+    """Return hourly kWh for the hours before end (UTC, naive), shaped like a household."""
+    start = end - timedelta(hours=hours)
+    out: dict[datetime, float] = {}
+    for i in range(hours):
+        hour = start + timedelta(hours=i)
+        seasonal = 1.0 + 0.25 * math.cos(2 * math.pi * (hour.timetuple().tm_yday - 15) / 365)
+        noise = rng.lognormvariate(0.0, 0.25)
+        out[hour] = round(peak_kwh * DAILY_SHAPE[(hour.hour + 2) % 24] * seasonal * noise, 4)
+    return out
+
+
+def _demo_client(session: Session) -> User:
+    existing = session.scalar(select(User).where(User.username == DEMO_USERNAME))
+    if existing is not None:
+        return existing
+    data = UserCreate(
+        username=DEMO_USERNAME, name="Demo Client", password=DEMO_PASSWORD, role="client"
+    )
+    return accounts.create_user(session, data=data)
+
+
+def seed_demo(session: Session, *, days: int, rng: random.Random) -> list[Device]:
+    """Create the demo client with two devices and `days` of hourly data; idempotent."""
+    client = _demo_client(session)
+    owned = list(session.scalars(select(Device).where(Device.owner_id == client.id)))
+    specs = [("Kitchen meter", 2.0), ("Heat pump meter", 3.5)]
+    now = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    for index, (description, max_kwh) in enumerate(specs[len(owned) :], start=len(owned)):
+        data = DeviceCreate(
+            description=description,
+            address=f"{12 + index} Demo Street",
+            max_hourly_kwh=max_kwh,
+            owner_id=client.id,
+        )
+        device, _key = devices.create_device(session, data=data)
+        owned.append(device)
+    for device in owned:
+        energy = household_profile(
+            days * 24, end=now, peak_kwh=device.max_hourly_kwh * 0.8, rng=rng
+        )
+        write_hours(session, device_id=device.id, energy_by_hour=energy)
+    return owned
+
+
+def main() -> None:
+    """CLI: python -m shared.seed [--days N]."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    platform = get_platform()
+    with transaction(platform.sessions) as session:
+        created = seed_demo(session, days=args.days, rng=random.Random(args.seed))  # noqa: S311 - demo data
+    logger.info(
+        "demo client %s / %s owns %d devices with %d days of hourly data",
+        DEMO_USERNAME,
+        DEMO_PASSWORD,
+        len(created),
+        args.days,
+    )
+
+
+if __name__ == "__main__":
+    main()

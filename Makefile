@@ -1,0 +1,57 @@
+# One entry point for developers and CI. `make run` starts the platform, `make test` checks it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WEB_STAMP := static_site/node_modules/.installed
+
+.PHONY: help install web run seed test lint format pytest bench clean services
+
+help:
+	@echo "make run     start the whole platform locally (SQLite, no broker, no Docker)"
+	@echo "make test    lint + the whole test suite (needs MariaDB/RabbitMQ for the full run)"
+	@echo "make seed    add a demo client with devices and 30 days of data"
+	@echo "make bench   run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(WEB_STAMP): static_site/package.json static_site/package-lock.json
+	cd static_site && npm ci --no-audit --no-fund
+	@touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd static_site && npm run build
+
+run: install web
+	$(PY) -m local.run
+
+seed: install
+	$(PY) -m shared.seed
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared local functions
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+pytest: install web
+	$(VENV)/bin/pytest
+
+test: lint pytest
+	cd static_site && npm test --silent
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) static_site/node_modules static_site/dist var

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,9 +25,7 @@ def local_day_utc_bounds_ms(day: date) -> tuple[int, int]:
 def steady_readings(start_ms: int, end_ms: int) -> list[Reading]:
     """A constant 3 kWh/h meter read every 10 minutes from start to end."""
     count = (end_ms - start_ms) // TEN_MINUTES_MS + 1
-    return [
-        Reading(start_ms + i * TEN_MINUTES_MS, i * KWH_PER_TEN_MINUTES) for i in range(count)
-    ]
+    return [Reading(start_ms + i * TEN_MINUTES_MS, i * KWH_PER_TEN_MINUTES) for i in range(count)]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +36,7 @@ def test_utc_hours_are_continuous_on_dst_change_days(day: date, local_hours: int
     totals = hourly_totals(steady_readings(day_start_ms - 3 * HOUR_MS, day_end_ms + 3 * HOUR_MS))
     day_hours = [h for h in sorted(totals) if day_start_ms <= h < day_end_ms]
     assert len(day_hours) == local_hours
-    assert all(b - a == HOUR_MS for a, b in zip(day_hours, day_hours[1:], strict=False))
+    assert all(b - a == HOUR_MS for a, b in pairwise(day_hours))
     assert all(totals[h] == pytest.approx(3.0) for h in day_hours)
     local_starts = [datetime.fromtimestamp(h / 1000, UTC).astimezone(BUCHAREST) for h in day_hours]
     assert len({start.isoformat() for start in local_starts}) == local_hours

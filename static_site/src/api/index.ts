@@ -1,0 +1,18 @@
+/** The REST API client, one typed module per resource over a shared HttpClient. */
+
+import { createAuthApi } from "./auth.ts";
+import { createDevicesApi } from "./devices.ts";
+import type { HttpClient } from "./http.ts";
+import { createMeApi } from "./me.ts";
+import { createUsersApi } from "./users.ts";
+
+export function createApi(http: HttpClient) {
+  return {
+    auth: createAuthApi(http),
+    users: createUsersApi(http),
+    devices: createDevicesApi(http),
+    me: createMeApi(http),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

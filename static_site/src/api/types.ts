@@ -1,0 +1,75 @@
+/** Shapes of the REST API v1 (ARCHITECTURE.md §3.1), as the server sends them. */
+
+export type Role = "admin" | "client";
+
+export interface User {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type: "bearer";
+  /** Lifetime of the access token in seconds. */
+  expires_in: number;
+  user: User;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface UserCreate {
+  username: string;
+  name: string;
+  password: string;
+  role: Role;
+}
+
+export type UserUpdate = Partial<UserCreate>;
+
+export interface DeleteUserResult {
+  id: string;
+  unassigned_device_ids: string[];
+}
+
+export interface Device {
+  id: string;
+  description: string;
+  address: string;
+  max_hourly_kwh: number;
+  owner_id: string | null;
+}
+
+/** The create response carries the meter's secret once; it is never readable again. */
+export interface CreatedDevice extends Device {
+  device_key: string;
+}
+
+export interface DeviceCreate {
+  description: string;
+  address: string;
+  max_hourly_kwh: number;
+  owner_id?: string | null;
+}
+
+export type DeviceUpdate = Partial<DeviceCreate>;
+
+export interface HourReading {
+  /** ISO 8601 with the local UTC offset, e.g. `2026-10-25T03:00:00+03:00`. */
+  start: string;
+  kwh: number | null;
+}
+
+export interface DayConsumption {
+  device_id: string;
+  date: string;
+  tz: string;
+  unit: "kWh";
+  max_hourly_kwh: number;
+  hours: HourReading[];
+}

@@ -1,0 +1,54 @@
+/** Mounts pages for matched routes, inside the app shell or bare (login). */
+
+import type { MountedPage, PageMeta } from "./pages/page.ts";
+import type { RouteMatch } from "./router.ts";
+import type { Services } from "./services.ts";
+import { replace } from "./ui/dom.ts";
+import { createShell, type Shell } from "./ui/layout.ts";
+
+export class App {
+  private readonly root: HTMLElement;
+  private readonly services: Services;
+  private readonly onLogout: () => void;
+  private shell: Shell | null = null;
+  private mounted: { page: MountedPage; abort: AbortController } | null = null;
+
+  constructor(root: HTMLElement, services: Services, onLogout: () => void) {
+    this.root = root;
+    this.services = services;
+    this.onLogout = onLogout;
+    services.session.subscribe((state) => {
+      if (state) this.shell?.setUser(state.user);
+    });
+  }
+
+  show(match: RouteMatch<PageMeta>): void {
+    this.unmount();
+    const meta = match.route.page;
+    document.title = `${match.route.title} · ${this.services.config.appName}`;
+    const abort = new AbortController();
+    const page = meta.page({ params: match.params, query: match.query, services: this.services, signal: abort.signal });
+    this.mounted = { page, abort };
+    const user = this.services.session.user;
+    if (meta.layout === "shell" && user) {
+      if (!this.shell) {
+        this.shell = createShell(this.services.config.appName, this.onLogout);
+        replace(this.root, this.shell.root);
+      }
+      this.shell.setUser(user);
+      this.shell.setActive(meta.nav);
+      replace(this.shell.outlet, page.element);
+    } else {
+      this.shell = null;
+      replace(this.root, page.element);
+    }
+    window.scrollTo(0, 0);
+  }
+
+  private unmount(): void {
+    if (!this.mounted) return;
+    this.mounted.abort.abort();
+    this.mounted.page.dispose?.();
+    this.mounted = null;
+  }
+}

@@ -1,0 +1,167 @@
+/** A device's day: date navigation, summary figures, the hourly chart and the table of values. */
+
+import type { DayConsumption } from "../api/types.ts";
+import { h, icon, replace } from "../ui/dom.ts";
+import { emptyState, errorState, loadingState } from "../ui/states.ts";
+import type { Chart } from "chart.js";
+import { renderDayChart } from "./day-chart.ts";
+import { formatKwh, shapeDay, type DaySummary } from "./day-data.ts";
+import { addDays, formatLongDate, isIsoDate, todayIn } from "./dates.ts";
+
+export interface DayViewOptions {
+  load: (date: string, timeZone: string, signal: AbortSignal) => Promise<DayConsumption>;
+  timeZone: string;
+  /** Initial day; today in `timeZone` when missing or invalid. */
+  date?: string | null;
+  onDateChange?: (date: string) => void;
+}
+
+export interface DayView {
+  element: HTMLElement;
+  dispose: () => void;
+}
+
+export function createDayView(opts: DayViewOptions): DayView {
+  const today = todayIn(opts.timeZone);
+  let date = isIsoDate(opts.date) && opts.date <= today ? opts.date : today;
+  let chart: Chart | null = null;
+  let inflight: AbortController | null = null;
+
+  const prev = h("button", { class: "btn btn-secondary btn-icon", type: "button", testid: "day-prev", "aria-label": "Previous day", title: "Previous day" }, icon("left"));
+  const next = h("button", { class: "btn btn-secondary btn-icon", type: "button", testid: "day-next", "aria-label": "Next day", title: "Next day" }, icon("right"));
+  const input = h("input", { class: "control date-input", type: "date", testid: "day-date", "aria-label": "Day", max: today, value: date });
+  const todayBtn = h("button", { class: "btn btn-ghost", type: "button", testid: "day-today" }, "Today");
+  const caption = h("p", { class: "day-caption", testid: "day-caption" });
+  const body = h("div", { class: "day-body", testid: "day-body", "aria-live": "polite" });
+  const element = h(
+    "section",
+    { class: "day-view", testid: "day-view" },
+    h(
+      "div",
+      { class: "day-toolbar" },
+      h("div", { class: "date-nav" }, prev, h("label", { class: "date-field" }, icon("calendar"), input), next, todayBtn),
+      caption,
+    ),
+    body,
+  );
+
+  const destroyChart = () => {
+    chart?.destroy();
+    chart = null;
+  };
+
+  const go = (target: string) => {
+    if (!isIsoDate(target)) return;
+    date = target > today ? today : target;
+    input.value = date;
+    opts.onDateChange?.(date);
+    void load();
+  };
+
+  const load = async () => {
+    inflight?.abort();
+    const ctl = new AbortController();
+    inflight = ctl;
+    prev.disabled = false;
+    next.disabled = date >= today;
+    todayBtn.disabled = date === today;
+    caption.textContent = `${formatLongDate(date)} · times in ${opts.timeZone}`;
+    destroyChart();
+    replace(body, loadingState("Loading readings…", "day-loading"));
+    try {
+      const day = await opts.load(date, opts.timeZone, ctl.signal);
+      if (ctl.signal.aborted) return;
+      show(shapeDay(day));
+    } catch (err) {
+      if (ctl.signal.aborted || (err instanceof DOMException && err.name === "AbortError")) return;
+      replace(body, errorState(err, () => void load(), "day-error"));
+    }
+  };
+
+  const show = (summary: DaySummary) => {
+    if (summary.isEmpty) {
+      replace(
+        body,
+        emptyState({
+          testid: "day-empty",
+          icon: "calendar",
+          title: "No readings for this day",
+          message: `The meter sent no data for ${formatLongDate(summary.date)}. Pick another day on the calendar.`,
+        }),
+      );
+      return;
+    }
+    const canvas = h("canvas", { testid: "day-chart", role: "img", "aria-label": `Consumption per hour on ${summary.date}` });
+    replace(body, statsRow(summary), h("div", { class: "card" }, h("div", { class: "card-header" }, h("h3", {}, "Consumption per hour"), legendNote(summary)), h("div", { class: "chart-box" }, canvas)), tableCard(summary));
+    chart = renderDayChart(canvas, summary);
+  };
+
+  prev.addEventListener("click", () => go(addDays(date, -1)));
+  next.addEventListener("click", () => go(addDays(date, 1)));
+  todayBtn.addEventListener("click", () => go(today));
+  input.addEventListener("change", () => go(input.value));
+
+  void load();
+  return {
+    element,
+    dispose: () => {
+      inflight?.abort();
+      destroyChart();
+    },
+  };
+}
+
+function stat(label: string, value: string, testid: string, tone?: "warning"): HTMLElement {
+  return h("div", { class: `stat${tone ? ` stat-${tone}` : ""}` }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value", testid }, value));
+}
+
+function statsRow(s: DaySummary): HTMLElement {
+  return h(
+    "div",
+    { class: "stats" },
+    stat("Total this day", `${formatKwh(s.totalKwh)} ${s.unit}`, "day-total"),
+    stat("Peak hour", s.peak ? `${s.peak.label} · ${formatKwh(s.peak.kwh)} ${s.unit}` : "—", "day-peak"),
+    stat("Hours over maximum", String(s.hoursOverMax), "day-over-count", s.hoursOverMax > 0 ? "warning" : undefined),
+    stat("Maximum per hour", `${formatKwh(s.maxHourlyKwh)} ${s.unit}`, "day-max"),
+  );
+}
+
+function legendNote(s: DaySummary): HTMLElement {
+  const missing = s.rows.length - s.hoursWithData;
+  return h("p", { class: "muted small" }, missing > 0 ? `${missing} of ${s.rows.length} hours without readings` : `${s.rows.length} hours`);
+}
+
+function tableCard(s: DaySummary): HTMLElement {
+  const rows = s.rows.map((r) =>
+    h(
+      "tr",
+      { testid: "day-row", "data-hour": r.label, "data-start": r.start, class: r.overMax ? "row-warning" : r.kwh === null ? "row-muted" : undefined },
+      h("td", {}, r.label),
+      h("td", { class: "num mono", testid: "day-row-kwh" }, formatKwh(r.kwh)),
+      h("td", {}, statusBadge(r.kwh, r.overMax, r.inProgress)),
+    ),
+  );
+  return h(
+    "div",
+    { class: "card" },
+    h("div", { class: "card-header" }, h("h3", {}, "Hourly readings"), h("p", { class: "muted small" }, `Times in ${s.tz}`)),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "table table-compact", testid: "day-table" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Hour"), h("th", { scope: "col", class: "num" }, `Energy (${s.unit})`), h("th", { scope: "col" }, "Status"))),
+        h("tbody", {}, rows),
+        h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { class: "num mono", testid: "day-table-total" }, formatKwh(s.totalKwh)), h("td", {}))),
+      ),
+    ),
+  );
+}
+
+function statusBadge(kwh: number | null, overMax: boolean, inProgress: boolean): HTMLElement | string {
+  if (overMax) return h("span", { class: "badge badge-warning", testid: "over-max" }, icon("warning"), "Over maximum");
+  if (kwh === null) return h("span", { class: "muted" }, "No data");
+  if (inProgress) return h("span", { class: "badge badge-info" }, "In progress");
+  return h("span", { class: "badge badge-ok" }, "Within limit");
+}

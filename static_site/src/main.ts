@@ -1,0 +1,97 @@
+/** Entry point: wires config, session, API client, router and app shell together. */
+
+import "./style.css";
+import { createApi } from "./api/index.ts";
+import { HttpClient } from "./api/http.ts";
+import { App } from "./app.ts";
+import { MemoryStorage, Session, type SessionStorage } from "./auth.ts";
+import { config } from "./config.ts";
+import { browserTimeZone } from "./consumption/dates.ts";
+import type { PageMeta } from "./pages/page.ts";
+import { LOGIN_HASH, loginHashFor, Router } from "./router.ts";
+import { NOT_FOUND, ROUTES } from "./routes.ts";
+import type { Services } from "./services.ts";
+import { Toasts } from "./ui/toast.ts";
+import { loadingState } from "./ui/states.ts";
+
+function pickStorage(): SessionStorage {
+  try {
+    window.localStorage.setItem("__probe", "1");
+    window.localStorage.removeItem("__probe");
+    return window.localStorage;
+  } catch {
+    return new MemoryStorage();
+  }
+}
+
+const root = document.querySelector<HTMLElement>("#app");
+if (!root) throw new Error("index.html has no #app element");
+
+const session = new Session(pickStorage(), config.sessionStorageKey);
+let flashMessage: string | null = null;
+const flash = {
+  set: (message: string) => void (flashMessage = message),
+  take: () => {
+    const m = flashMessage;
+    flashMessage = null;
+    return m;
+  },
+};
+const toasts = new Toasts(document.body);
+
+// `router` is created below; the callbacks only run after start().
+let router: Router<PageMeta>;
+const http = new HttpClient({
+  baseUrl: config.apiBaseUrl,
+  session,
+  fetch: (input, init) => window.fetch(input, init),
+  refreshSkewMs: config.refreshSkewMs,
+  onSessionExpired: () => {
+    flash.set("Your session expired. Please sign in again.");
+    router.navigate(loginHashFor(window.location.hash), { replace: true });
+  },
+});
+
+const services: Services = {
+  config,
+  api: createApi(http),
+  session,
+  toasts,
+  timeZone: browserTimeZone(),
+  navigate: (hash, opts) => router.navigate(hash, opts),
+  replaceUrl: (hash) => router.replaceUrl(hash),
+  flash,
+};
+
+const app = new App(root, services, () => {
+  session.clear();
+  toasts.info("You have signed out.");
+  router.navigate(LOGIN_HASH, { replace: true });
+});
+
+router = new Router<PageMeta>({
+  routes: ROUTES,
+  notFound: NOT_FOUND,
+  currentUser: () => session.user,
+  onRoute: (match) => app.show(match),
+  onNotice: (message) => toasts.warning(message),
+});
+
+// Another tab signed in or out: follow it.
+window.addEventListener("storage", (ev) => {
+  if (ev.key === config.sessionStorageKey && session.reload()) router.resolve();
+});
+
+async function start(): Promise<void> {
+  if (session.current) {
+    root?.replaceChildren(loadingState("Loading…", "app-loading"));
+    try {
+      session.updateUser(await services.api.auth.me()); // also renews an expired access token
+    } catch {
+      // expired: onSessionExpired already redirected; offline: continue with the stored user
+    }
+  }
+  router.start();
+}
+
+void start();

@@ -1,0 +1,96 @@
+/** Admin: one device — its details, owner, edit/delete, and any day of its consumption. */
+
+import { describeError } from "../../api/errors.ts";
+import type { Device, User } from "../../api/types.ts";
+import { createDayView, type DayView } from "../../consumption/day-view.ts";
+import { formatKwh } from "../../consumption/day-data.ts";
+import { confirmDialog } from "../../ui/dialog.ts";
+import { h, icon, replace } from "../../ui/dom.ts";
+import { pageHeader } from "../../ui/layout.ts";
+import { errorState, loadingState } from "../../ui/states.ts";
+import type { Page } from "../page.ts";
+import { openDeviceForm, ownerLabel, ownerOptions } from "./device-form.ts";
+
+export const adminDeviceDetailPage: Page = ({ services, params, query, signal }) => {
+  const { api, toasts } = services;
+  const id = params.id ?? "";
+  const element = h("div", { class: "page", testid: "admin-device-page" }, h("a", { class: "back-link", href: "#/admin/devices" }, icon("left"), "All devices"));
+  const content = h("div", {}, loadingState("Loading device…"));
+  element.appendChild(content);
+  let dayView: DayView | null = null;
+
+  const load = async () => {
+    replace(content, loadingState("Loading device…"));
+    try {
+      const [device, clients] = await Promise.all([api.devices.get(id), api.users.listAll("client")]);
+      if (!signal.aborted) render(device, clients);
+    } catch (err) {
+      if (!signal.aborted) replace(content, errorState(err, () => void load()));
+    }
+  };
+
+  const render = (device: Device, clients: User[]) => {
+    const edit = h("button", { class: "btn btn-secondary", type: "button", testid: "device-edit" }, icon("edit"), "Edit");
+    const del = h("button", { class: "btn btn-danger-outline", type: "button", testid: "device-delete" }, icon("trash"), "Delete");
+    const owner = h("select", { class: "control", testid: "owner-select", "aria-label": "Owner", value: device.owner_id ?? "" }, ownerOptions(clients, device.owner_id).map((o) => h("option", { value: o.value }, o.label)));
+    edit.addEventListener("click", async () => {
+      const saved = await openDeviceForm(api, clients, device);
+      if (saved) {
+        toasts.success("Device saved.");
+        void load();
+      }
+    });
+    del.addEventListener("click", async () => {
+      const ok = await confirmDialog({ title: "Delete device?", message: [h("strong", {}, device.description), " will be deleted and its meter will no longer be able to report. This cannot be undone."], confirmLabel: "Delete device", danger: true });
+      if (!ok) return;
+      try {
+        await api.devices.remove(device.id);
+        toasts.success(`Device “${device.description}” deleted.`);
+        services.navigate("#/admin/devices");
+      } catch (err) {
+        toasts.error(`Could not delete the device: ${describeError(err)}`);
+      }
+    });
+    owner.addEventListener("change", async () => {
+      const next = owner.value || null;
+      owner.disabled = true;
+      try {
+        const updated = await api.devices.update(device.id, { owner_id: next });
+        device.owner_id = updated.owner_id;
+        toasts.success(next ? `Assigned to ${ownerLabel(clients, next)}.` : "The device is now unassigned.");
+      } catch (err) {
+        owner.value = device.owner_id ?? "";
+        toasts.error(`Could not change the owner: ${describeError(err)}`);
+      } finally {
+        owner.disabled = false;
+      }
+    });
+    dayView?.dispose();
+    dayView = createDayView({
+      load: (date, tz, s) => api.devices.consumption(device.id, date, tz, s),
+      timeZone: services.timeZone,
+      date: query.get("date"),
+      onDateChange: (date) => services.replaceUrl(`#/admin/devices/${encodeURIComponent(device.id)}?date=${date}`),
+    });
+    replace(
+      content,
+      pageHeader(device.description, device.address, edit, del),
+      h(
+        "div",
+        { class: "card details" },
+        h(
+          "dl",
+          { class: "details-grid" },
+          h("div", {}, h("dt", {}, "Maximum per hour"), h("dd", { class: "mono" }, `${formatKwh(device.max_hourly_kwh)} kWh`)),
+          h("div", {}, h("dt", {}, "Owner"), h("dd", {}, owner)),
+          h("div", {}, h("dt", {}, "Device id"), h("dd", { class: "mono small" }, device.id)),
+        ),
+      ),
+      h("h2", { class: "section-title" }, "Consumption"),
+      dayView.element,
+    );
+  };
+
+  void load();
+  return { element, dispose: () => dayView?.dispose() };
+};

@@ -1,0 +1,95 @@
+/** Client: their devices, and for the selected one a chosen day's hourly consumption. */
+
+import type { Device } from "../../api/types.ts";
+import { formatKwh } from "../../consumption/day-data.ts";
+import { createDayView, type DayView } from "../../consumption/day-view.ts";
+import { h, icon, replace } from "../../ui/dom.ts";
+import { pageHeader } from "../../ui/layout.ts";
+import { emptyState, errorState, loadingState } from "../../ui/states.ts";
+import type { Page } from "../page.ts";
+
+const MY_DEVICES_LIMIT = 100;
+
+export const dashboardPage: Page = ({ services, params, query, signal }) => {
+  const { api, session } = services;
+  const firstName = session.user?.name.split(/\s+/)[0] ?? "";
+  const content = h("div", { class: "dashboard" }, loadingState("Loading your devices…", "page-loading"));
+  const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
+  let dayView: DayView | null = null;
+  let date = query.get("date");
+
+  const load = async () => {
+    replace(content, loadingState("Loading your devices…", "page-loading"));
+    try {
+      const page = await api.me.devices({ limit: MY_DEVICES_LIMIT });
+      if (signal.aborted) return;
+      if (page.items.length === 0) {
+        replace(
+          content,
+          emptyState({
+            testid: "no-devices",
+            icon: "meter",
+            title: "No devices yet",
+            message: "No smart meter is linked to your account. Once your utility assigns one, its consumption will show here.",
+          }),
+        );
+        return;
+      }
+      const wanted = params.deviceId;
+      const selected = page.items.find((d) => d.id === wanted) ?? page.items[0];
+      if (wanted && selected?.id !== wanted) services.toasts.warning("That device is not linked to your account; showing your first device.");
+      render(page.items, selected ?? null);
+    } catch (err) {
+      if (!signal.aborted) replace(content, errorState(err, () => void load(), "page-error"));
+    }
+  };
+
+  const render = (devices: Device[], selected: Device | null) => {
+    const list = h("nav", { class: "device-list", testid: "my-devices", "aria-label": "Your devices" });
+    const detail = h("div", { class: "device-detail" });
+    const select = (device: Device) => {
+      for (const el of list.querySelectorAll<HTMLElement>(".device-card")) {
+        const on = el.dataset.deviceId === device.id;
+        el.classList.toggle("active", on);
+        el.setAttribute("aria-current", on ? "true" : "false");
+      }
+      dayView?.dispose();
+      const urlFor = (d: string | null) => `#/dashboard/${encodeURIComponent(device.id)}${d ? `?date=${d}` : ""}`;
+      services.replaceUrl(urlFor(date));
+      dayView = createDayView({
+        load: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
+        timeZone: services.timeZone,
+        date,
+        onDateChange: (d) => {
+          date = d;
+          services.replaceUrl(urlFor(d));
+        },
+      });
+      replace(
+        detail,
+        h(
+          "div",
+          { class: "device-detail-header" },
+          h("div", {}, h("h2", { testid: "selected-device-name" }, device.description), h("p", { class: "muted" }, device.address)),
+          h("span", { class: "badge badge-neutral" }, `Limit ${formatKwh(device.max_hourly_kwh)} kWh per hour`),
+        ),
+        dayView.element,
+      );
+    };
+    for (const device of devices) {
+      const card = h(
+        "button",
+        { class: "device-card", type: "button", testid: "my-device-card", "data-device-id": device.id },
+        h("span", { class: "device-card-icon" }, icon("meter")),
+        h("span", { class: "device-card-text" }, h("span", { class: "device-card-title" }, device.description), h("span", { class: "device-card-sub" }, device.address)),
+      );
+      card.addEventListener("click", () => select(device));
+      list.appendChild(card);
+    }
+    replace(content, h("aside", { class: "device-aside" }, h("h2", { class: "aside-title" }, `Your devices (${devices.length})`), list), detail);
+    if (selected) select(selected);
+  };
+
+  void load();
+  return { element, dispose: () => dayView?.dispose() };
+};

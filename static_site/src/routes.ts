@@ -1,0 +1,26 @@
+/** The route table: address, who may open it, title, page and layout. */
+
+import { adminDeviceDetailPage } from "./pages/admin/device-detail.ts";
+import { adminDevicesPage } from "./pages/admin/devices.ts";
+import { adminUsersPage } from "./pages/admin/users.ts";
+import { dashboardPage } from "./pages/client/dashboard.ts";
+import { loginPage } from "./pages/login.ts";
+import { notFoundPage } from "./pages/not-found.ts";
+import type { PageMeta } from "./pages/page.ts";
+import type { RouteDef } from "./router.ts";
+
+export const ROUTES: RouteDef<PageMeta>[] = [
+  { pattern: "/login", access: "guest", title: "Sign in", page: { page: loginPage, layout: "bare" } },
+  { pattern: "/admin/devices", access: "admin", title: "Devices", page: { page: adminDevicesPage, layout: "shell", nav: "devices" } },
+  { pattern: "/admin/devices/:id", access: "admin", title: "Device", page: { page: adminDeviceDetailPage, layout: "shell", nav: "devices" } },
+  { pattern: "/admin/users", access: "admin", title: "Users", page: { page: adminUsersPage, layout: "shell", nav: "users" } },
+  { pattern: "/dashboard", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
+  { pattern: "/dashboard/:deviceId", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
+];
+
+export const NOT_FOUND: RouteDef<PageMeta> = {
+  pattern: "*",
+  access: "signed-in",
+  title: "Not found",
+  page: { page: notFoundPage, layout: "shell" },
+};

@@ -1,0 +1,97 @@
+/** The app shell: header with brand, role navigation, the user's name and logout; main outlet. */
+
+import type { Role, User } from "../api/types.ts";
+import { h, icon, replace, type IconName } from "./dom.ts";
+
+export interface NavItem {
+  key: string;
+  label: string;
+  href: string;
+  icon: IconName;
+}
+
+/** Navigation per role; later features (alerts, support chat) add their entries here. */
+export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
+  admin: [
+    { key: "devices", label: "Devices", href: "#/admin/devices", icon: "meter" },
+    { key: "users", label: "Users", href: "#/admin/users", icon: "users" },
+  ],
+  client: [{ key: "dashboard", label: "My energy", href: "#/dashboard", icon: "chart" }],
+};
+
+export interface Shell {
+  root: HTMLElement;
+  outlet: HTMLElement;
+  /** Slot on the right of the header for later widgets (alerts bell, chat badge). */
+  actions: HTMLElement;
+  setUser: (user: User) => void;
+  setActive: (navKey: string | undefined) => void;
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]?.[0], parts[parts.length - 1]?.[0]] : [parts[0]?.[0], parts[0]?.[1]];
+  return letters.filter(Boolean).join("").toUpperCase() || "?";
+}
+
+export function createShell(appName: string, onLogout: () => void): Shell {
+  const nav = h("nav", { class: "app-nav", "aria-label": "Main" });
+  const actions = h("div", { class: "header-actions" });
+  const userBox = h("div", { class: "user-box" });
+  const logout = h("button", { class: "btn btn-ghost", type: "button", testid: "logout-button" }, icon("logout"), h("span", {}, "Sign out"));
+  logout.addEventListener("click", onLogout);
+  const header = h(
+    "header",
+    { class: "app-header", testid: "app-header" },
+    h("a", { class: "brand", href: "#/" }, h("span", { class: "brand-mark" }, icon("bolt")), h("span", { class: "brand-name" }, appName)),
+    nav,
+    h("div", { class: "header-spacer" }),
+    actions,
+    userBox,
+    logout,
+  );
+  const outlet = h("main", { class: "app-main", id: "main" });
+  const root = h("div", { class: "app-shell" }, h("a", { class: "skip-link", href: "#main" }, "Skip to content"), header, outlet);
+  let navItems: NavItem[] = [];
+
+  const setUser = (user: User) => {
+    navItems = NAV_BY_ROLE[user.role];
+    replace(
+      nav,
+      navItems.map((item) =>
+        h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", {}, item.label)),
+      ),
+    );
+    replace(
+      userBox,
+      h("span", { class: "avatar", "aria-hidden": "true" }, initials(user.name)),
+      h(
+        "span",
+        { class: "user-meta" },
+        h("span", { class: "user-name", testid: "user-name" }, user.name),
+        h("span", { class: "user-role", testid: "user-role" }, user.role === "admin" ? "Administrator" : "Client"),
+      ),
+    );
+  };
+
+  const setActive = (navKey: string | undefined) => {
+    for (const link of nav.querySelectorAll<HTMLAnchorElement>(".nav-link")) {
+      const active = link.dataset.key === navKey;
+      link.classList.toggle("active", active);
+      if (active) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+  };
+
+  return { root, outlet, actions, setUser, setActive };
+}
+
+/** A page's title row: heading, optional subtitle, actions on the right. */
+export function pageHeader(title: string, subtitle?: string, ...actions: HTMLElement[]): HTMLElement {
+  return h(
+    "div",
+    { class: "page-header" },
+    h("div", {}, h("h1", { testid: "page-title" }, title), subtitle ? h("p", { class: "muted" }, subtitle) : null),
+    actions.length ? h("div", { class: "page-actions" }, actions) : null,
+  );
+}

@@ -33,8 +33,9 @@ def _empty_database(backend: str, tmp_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """An empty database on each backend (module scope)."""
     yield from _empty_database(request.param, tmp_path_factory.mktemp("db"))
     dispose_all()

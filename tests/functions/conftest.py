@@ -32,8 +32,15 @@ class Api:
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.admin_token = self.login(os.environ["ADMIN_USERNAME"], os.environ["ADMIN_PASSWORD"])
 
-    def request(self, method: str, path: str, *, token: str | None = None,
-                headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """Send a request; token becomes a bearer Authorization header."""
         merged = dict(headers or {})
         if token is not None:
@@ -60,16 +67,24 @@ class Api:
 
     def create_user(self, *, role: str = "client", name: str = "Test User") -> dict[str, Any]:
         """Create a user through the API (as admin)."""
-        body = {"username": f"{role}_{uuid.uuid4().hex[:10]}", "name": name,
-                "password": PASSWORD, "role": role}
+        body = {
+            "username": f"{role}_{uuid.uuid4().hex[:10]}",
+            "name": name,
+            "password": PASSWORD,
+            "role": role,
+        }
         r = self.post("/users", json=body, token=self.admin_token)
         assert r.status_code == 201, r.text
         return dict(r.json())
 
     def create_device(self, *, owner_id: str | None = None, max_kwh: float = 2.0) -> dict[str, Any]:
         """Create a device through the API (as admin)."""
-        body = {"description": f"Meter {uuid.uuid4().hex[:6]}", "address": "1 Test Street",
-                "max_hourly_kwh": max_kwh, "owner_id": owner_id}
+        body = {
+            "description": f"Meter {uuid.uuid4().hex[:6]}",
+            "address": "1 Test Street",
+            "max_hourly_kwh": max_kwh,
+            "owner_id": owner_id,
+        }
         r = self.post("/devices", json=body, token=self.admin_token)
         assert r.status_code == 201, r.text
         return dict(r.json())

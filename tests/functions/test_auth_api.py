@@ -38,12 +38,20 @@ def test_wrong_password_is_401_problem(api: Api) -> None:
 def test_repeated_failures_lock_the_username_with_429(api: Api) -> None:
     user = api.create_user(role="client")
     for _ in range(5):
-        assert api.post("/auth/login", json={"username": user["username"], "password": "x"}).status_code == 401
+        assert (
+            api.post(
+                "/auth/login", json={"username": user["username"], "password": "x"}
+            ).status_code
+            == 401
+        )
     r = api.post("/auth/login", json={"username": user["username"], "password": api.password})
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) > 0
     # other usernames are not affected
-    assert api.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).status_code == 200
+    assert (
+        api.post("/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}).status_code
+        == 200
+    )
 
 
 def test_refresh_returns_a_new_pair(api: Api) -> None:
@@ -72,8 +80,11 @@ def test_malformed_authorization_is_401(api: Api, header: str) -> None:
 
 def test_tampered_token_is_401(api: Api) -> None:
     head, payload, sig = api.admin_token.split(".")
-    forged = jwt.encode({**jwt.decode(api.admin_token, options={"verify_signature": False}),
-                         "role": "admin"}, "wrong-secret-" + "y" * 40, algorithm="HS256")
+    forged = jwt.encode(
+        {**jwt.decode(api.admin_token, options={"verify_signature": False}), "role": "admin"},
+        "wrong-secret-" + "y" * 40,
+        algorithm="HS256",
+    )
     assert api.get("/auth/me", token=f"{head}.{payload}.{sig[::-1]}").status_code == 401
     assert api.get("/auth/me", token=forged).status_code == 401
 
@@ -81,7 +92,9 @@ def test_tampered_token_is_401(api: Api) -> None:
 def test_expired_token_is_401(api: Api) -> None:
     claims = jwt.decode(api.admin_token, options={"verify_signature": False})
     now = int(time.time())
-    expired = jwt.encode({**claims, "iat": now - 3600, "exp": now - 60}, api.jwt_secret, algorithm="HS256")
+    expired = jwt.encode(
+        {**claims, "iat": now - 3600, "exp": now - 60}, api.jwt_secret, algorithm="HS256"
+    )
     r = api.get("/auth/me", token=expired)
     assert r.status_code == 401 and "expired" in r.json()["detail"]
 
@@ -90,7 +103,9 @@ def test_password_change_invalidates_old_tokens(api: Api) -> None:
     user = api.create_user(role="client")
     token = api.login(user["username"])
     assert api.get("/auth/me", token=token).status_code == 200
-    r = api.patch(f"/users/{user['id']}", json={"password": "brand-new-password"}, token=api.admin_token)
+    r = api.patch(
+        f"/users/{user['id']}", json={"password": "brand-new-password"}, token=api.admin_token
+    )
     assert r.status_code == 200
     assert api.get("/auth/me", token=token).status_code == 401
     assert api.login(user["username"], "brand-new-password")

@@ -33,8 +33,11 @@ def test_pagination(api: Api) -> None:
 
 def test_duplicate_username_is_409_case_insensitive(api: Api) -> None:
     user = api.create_user(role="client")
-    r = api.post("/users", token=api.admin_token,
-                 json={"username": user["username"].upper(), "name": "X", "password": "long-enough-pw"})
+    r = api.post(
+        "/users",
+        token=api.admin_token,
+        json={"username": user["username"].upper(), "name": "X", "password": "long-enough-pw"},
+    )
     assert r.status_code == 409
     assert user["username"].upper() in r.json()["detail"]
 
@@ -42,16 +45,24 @@ def test_duplicate_username_is_409_case_insensitive(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"username": "ok_name", "name": "X", "password": "long-enough-pw", "admin": True}, "admin"),
+        (
+            {"username": "ok_name", "name": "X", "password": "long-enough-pw", "admin": True},
+            "admin",
+        ),
         ({"username": 12345, "name": "X", "password": "long-enough-pw"}, "username"),
         ({"username": "ok_name", "name": "X" * 121, "password": "long-enough-pw"}, "name"),
         ({"username": "has space", "name": "X", "password": "long-enough-pw"}, "username"),
         ({"username": "ok_name", "name": "X", "password": "short"}, "password"),
-        ({"username": "ok_name", "name": "X", "password": "long-enough-pw", "role": "root"}, "role"),
+        (
+            {"username": "ok_name", "name": "X", "password": "long-enough-pw", "role": "root"},
+            "role",
+        ),
         ({"name": "X", "password": "long-enough-pw"}, "username"),
     ],
 )
-def test_invalid_user_bodies_are_422_with_the_field(api: Api, body: dict[str, object], field: str) -> None:
+def test_invalid_user_bodies_are_422_with_the_field(
+    api: Api, body: dict[str, object], field: str
+) -> None:
     r = api.post("/users", json=body, token=api.admin_token)
     assert r.status_code == 422, r.text
     assert field in {e["field"] for e in r.json()["errors"]}
@@ -59,8 +70,13 @@ def test_invalid_user_bodies_are_422_with_the_field(api: Api, body: dict[str, ob
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"\xff\xfe", b"[1,2]", b"null"])
 def test_malformed_bodies_are_4xx_problems(api: Api, raw: bytes) -> None:
-    r = api.request("POST", "/users", content=raw, token=api.admin_token,
-                    headers={"Content-Type": "application/json"})
+    r = api.request(
+        "POST",
+        "/users",
+        content=raw,
+        token=api.admin_token,
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code in (400, 422)
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "Traceback" not in r.text
@@ -75,8 +91,12 @@ def test_invalid_ids_are_404(api: Api, bad: str) -> None:
 def test_unknown_ids_are_404(api: Api) -> None:
     missing = str(uuid.uuid4())
     for method in ("GET", "PATCH", "DELETE"):
-        r = api.request(method, f"/users/{missing}", json={} if method == "PATCH" else None,
-                        token=api.admin_token)
+        r = api.request(
+            method,
+            f"/users/{missing}",
+            json={} if method == "PATCH" else None,
+            token=api.admin_token,
+        )
         assert r.status_code == 404, (method, r.text)
 
 

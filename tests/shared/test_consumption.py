@@ -23,7 +23,9 @@ from tests.utils.factories import make_device
         ("2026-11-01", "America/New_York", 25, datetime(2026, 11, 1, 4)),
     ],
 )
-def test_local_day_has_the_right_hours(day: str, zone: str, hours: int, first_utc: datetime) -> None:
+def test_local_day_has_the_right_hours(
+    day: str, zone: str, hours: int, first_utc: datetime
+) -> None:
     local = parse_day(day, zone)
     starts = local.hour_starts_utc()
     assert len(starts) == hours
@@ -54,11 +56,18 @@ def test_fall_back_day_shows_the_repeated_hour_with_both_offsets(
     with transaction(sessions) as session:
         device = make_device(session, max_kwh=1.0)
         # 00:00 and 01:00 UTC on 2026-10-25 are both 03:00 local (EEST then EET).
-        write_hours(session, device_id=device.id, energy_by_hour={
-            datetime(2026, 10, 25, 0): 0.5, datetime(2026, 10, 25, 1): 1.25,
-            datetime(2026, 10, 24, 20): 9.0,  # the previous local day: must not appear
-        })
-        view = day_view(session, device=device, local_day=parse_day("2026-10-25", "Europe/Bucharest"))
+        write_hours(
+            session,
+            device_id=device.id,
+            energy_by_hour={
+                datetime(2026, 10, 25, 0): 0.5,
+                datetime(2026, 10, 25, 1): 1.25,
+                datetime(2026, 10, 24, 20): 9.0,  # the previous local day: must not appear
+            },
+        )
+        view = day_view(
+            session, device=device, local_day=parse_day("2026-10-25", "Europe/Bucharest")
+        )
     starts = [h.start for h in view.hours]
     assert len(starts) == 25
     assert starts[3] == "2026-10-25T03:00:00+03:00"
@@ -72,7 +81,9 @@ def test_spring_forward_day_skips_the_missing_hour(sessions: sessionmaker[Sessio
     with transaction(sessions) as session:
         device = make_device(session)
         write_hours(session, device_id=device.id, energy_by_hour={datetime(2026, 3, 29, 1): 0.75})
-        view = day_view(session, device=device, local_day=parse_day("2026-03-29", "Europe/Bucharest"))
+        view = day_view(
+            session, device=device, local_day=parse_day("2026-03-29", "Europe/Bucharest")
+        )
     labels = [h.start[11:16] for h in view.hours]
     assert "03:00" not in labels and len(labels) == 23
     assert view.hours[3].start == "2026-03-29T04:00:00+03:00"

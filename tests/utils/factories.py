@@ -23,8 +23,10 @@ def make_user(session: Session, *, role: str = "client", username: str | None = 
 def make_device(session: Session, *, owner: User | None = None, max_kwh: float = 2.5) -> Device:
     """Create a device, optionally owned."""
     data = DeviceCreate(
-        description=f"Meter {uuid.uuid4().hex[:6]}", address="1 Test Street",
-        max_hourly_kwh=max_kwh, owner_id=owner.id if owner else None,
+        description=f"Meter {uuid.uuid4().hex[:6]}",
+        address="1 Test Street",
+        max_hourly_kwh=max_kwh,
+        owner_id=owner.id if owner else None,
     )
     device, _key = devices.create_device(session, data=data)
     return device

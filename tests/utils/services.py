@@ -27,8 +27,12 @@ def unavailable(service: str, reason: str) -> None:
 
 def _admin_connection() -> pymysql.connections.Connection:  # type: ignore[type-arg]
     return pymysql.connect(
-        host=MARIADB_HOST, port=MARIADB_PORT, user=MARIADB_USER, password=MARIADB_PASSWORD,
-        connect_timeout=3, autocommit=True,
+        host=MARIADB_HOST,
+        port=MARIADB_PORT,
+        user=MARIADB_USER,
+        password=MARIADB_PASSWORD,
+        connect_timeout=3,
+        autocommit=True,
     )
 
 

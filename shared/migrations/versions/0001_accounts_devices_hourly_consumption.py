@@ -71,9 +71,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("hourly_consumption")
-    with op.batch_alter_table("devices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_devices_owner_id"))
-
     op.drop_table("devices")
     op.drop_table("users")
     op.drop_table("login_failures")

@@ -1,0 +1,40 @@
+"""The OpenAPI document lists exactly the routes the FunctionApp registers."""
+
+from __future__ import annotations
+
+import re
+
+from local.funchost.server import load_function_app
+from tests.functions.conftest import FUNCTIONS_DIR, Api
+
+
+def _registered_routes() -> set[tuple[str, str]]:
+    app = load_function_app(FUNCTIONS_DIR / "function_app.py")
+    routes = set()
+    for function in app.get_functions():
+        trigger = function.get_trigger()
+        route = re.sub(r"\{(\*?)(\w+)[^}]*\}", r"{\2}", trigger.route)
+        for method in trigger.methods:
+            routes.add((str(getattr(method, "value", method)).lower(), "/" + route))
+    return routes
+
+
+def test_document_matches_registered_routes(api: Api) -> None:
+    doc = api.get("/openapi.json").json()
+    assert doc["openapi"] == "3.1.0"
+    documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
+    assert documented == _registered_routes()
+
+
+def test_every_protected_operation_declares_401(api: Api) -> None:
+    doc = api.get("/openapi.json").json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if op["security"]:
+                assert "401" in op["responses"], (method, path)
+
+
+def test_docs_page_is_readable_html(api: Api) -> None:
+    r = api.get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "/api/me/devices/{id}/consumption" in r.text

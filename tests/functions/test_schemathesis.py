@@ -1,0 +1,62 @@
+"""Schemathesis against /api/openapi.json on the running local host: no 5xx, responses conform."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.functions.conftest import Api
+
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Schemathesis runs against SQLite only (the HTTP surface is the same on both)."""
+    path: Path = tmp_path_factory.mktemp("schemathesis") / "energy.db"
+    yield f"sqlite:///{path}"
+
+
+def _schemathesis(api: Api, *extra: str) -> subprocess.CompletedProcess[str]:
+    st = Path(sys.executable).with_name("st")
+    command = [
+        str(st),
+        "run",
+        f"{api.base_url}/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        "25",
+        "--seed",
+        "20261127",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--suppress-health-check",
+        "all",
+        *extra,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_api_as_admin_conforms_and_never_fails_with_5xx(api: Api) -> None:
+    result = _schemathesis(api, "-H", f"Authorization: Bearer {api.admin_token}")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 19" in result.stdout, result.stdout[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+def test_api_anonymous_never_fails_with_5xx(api: Api) -> None:
+    result = _schemathesis(api)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared import accounts, devices
+from shared import accounts, devices, migrate
 from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import Device, User
 from shared.platform import get_platform
 from shared.schemas import DeviceCreate, UserCreate
+from shared.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    migrate.upgrade(get_settings().DATABASE_URL)
     platform = get_platform()
     with transaction(platform.sessions) as session:
         created = seed_demo(session, days=args.days, rng=random.Random(args.seed))  # noqa: S311 - demo data

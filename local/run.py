@@ -1,0 +1,107 @@
+"""One-command local platform: migrations, the Functions host, the web app (and, later, twins)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from local.funchost.server import create_host, start_host
+from local.webapp import build_webapp
+
+logger = logging.getLogger("local.run")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+DIST_DIR = REPO_ROOT / "static_site" / "dist"
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "7071")))
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "4280")))
+    parser.add_argument("--bind", default=os.environ.get("BIND_ADDRESS", "127.0.0.1"))
+    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
+    return parser.parse_args()
+
+
+def prepare_database(data_dir: Path) -> str:
+    """Default DATABASE_URL to a SQLite file under data_dir, migrate it, bootstrap the admin."""
+    from shared import migrate
+    from shared.platform import get_platform, reset_platform
+
+    if "DATABASE_URL" not in os.environ:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{(data_dir / 'energy.db').resolve()}"
+    reset_platform()
+    url = os.environ["DATABASE_URL"]
+    migrate.upgrade(url)
+    get_platform()
+    return url
+
+
+async def _start_web(bind: str, port: int, api_url: str) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(build_webapp(DIST_DIR, api_url))
+    await runner.setup()
+    await web.TCPSite(runner, bind, port).start()
+    return runner, int(runner.addresses[0][1])
+
+
+def _announce(api_url: str, web_url: str, database_url: str) -> None:
+    from shared.platform import get_platform
+
+    settings = get_platform().settings
+    safe_db = database_url.split("@")[-1] if "@" in database_url else database_url
+    logger.info("")
+    logger.info("  Energy platform is running")
+    logger.info("  Web app     %s", web_url)
+    logger.info("  API         %s  (docs: %s/docs)", api_url, api_url)
+    logger.info("  Database    %s", safe_db)
+    if settings.uses_default_admin:
+        logger.warning(
+            "  Admin login %s / %s  (LOCAL DEFAULTS - never use outside a laptop)",
+            settings.ADMIN_USERNAME,
+            settings.ADMIN_PASSWORD,
+        )
+    else:
+        logger.info(
+            "  Admin login %s / (ADMIN_PASSWORD from the environment)", settings.ADMIN_USERNAME
+        )
+    logger.info("  Demo data   make seed   |   Stop with Ctrl+C")
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Start every local component and run until interrupted."""
+    database_url = prepare_database(args.data_dir)
+    host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
+    api_runner, api_port = await start_host(host, bind=args.bind, port=args.api_port)
+    api_url = f"http://{args.bind}:{api_port}/api"
+    web_runner, web_port = await _start_web(
+        args.bind, args.web_port, f"http://{args.bind}:{api_port}"
+    )
+    _announce(api_url, f"http://{args.bind}:{web_port}/", database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        logger.info("stopping")
+        await web_runner.cleanup()
+        await api_runner.cleanup()
+
+
+def main() -> None:
+    """CLI entry point: python -m local.run."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    os.environ.setdefault("APP_PROFILE", "local")
+    asyncio.run(main_async(_parse_args()))
+
+
+if __name__ == "__main__":
+    main()

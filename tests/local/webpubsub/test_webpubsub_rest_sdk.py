@@ -259,3 +259,15 @@ async def test_filter_is_refused_with_a_clear_message(service: WebPubSubServiceC
         service.send_to_all("x", content_type="text/plain", filter="userId eq 'a'")
     assert caught.value.status_code == 400
     assert "filter" in json.dumps(caught.value.response.json())
+
+
+async def test_plain_clients_are_closed_without_a_system_message(
+    service: WebPubSubServiceClient, connect: Connector
+) -> None:
+    plain = await connect(protocol=None, sub="plain-user")
+
+    service.close_user_connections("plain-user", reason="bye")
+
+    closing = await plain.receive()
+    assert closing.type == aiohttp.WSMsgType.CLOSE
+    assert closing.extra == "bye"

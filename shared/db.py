@@ -25,33 +25,45 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create an engine with the right options for the URL's backend."""
+def create_db_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> Engine:
+    """Create an engine with the right options for the URL's backend.
+
+    read_only engines run in autocommit mode: a read needs no BEGIN/COMMIT round trips.
+    """
     parsed = make_url(url)
+    isolation = "AUTOCOMMIT" if read_only else None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **({"isolation_level": isolation} if isolation else {}),
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=not read_only,
         pool_recycle=1800,
-        isolation_level="READ COMMITTED",
+        pool_reset_on_return=None if read_only else "rollback",
+        isolation_level=isolation or "READ COMMITTED",
     )
 
 
-def session_factory(url: str, *, pool_size: int = 10) -> sessionmaker[Session]:
-    """Return the process-wide session factory for a database URL."""
+def session_factory(
+    url: str, *, pool_size: int = 20, read_only: bool = False
+) -> sessionmaker[Session]:
+    """Return the process-wide session factory for a database URL (and mode)."""
+    key = f"{'ro' if read_only else 'rw'}:{url}"
     with _lock:
-        factory = _factories.get(url)
+        factory = _factories.get(key)
         if factory is None:
-            engine = create_db_engine(url, pool_size=pool_size)
+            engine = create_db_engine(url, pool_size=pool_size, read_only=read_only)
             factory = sessionmaker(bind=engine, expire_on_commit=False)
-            _factories[url] = factory
+            _factories[key] = factory
         return factory
 
 

@@ -20,6 +20,7 @@ class Platform:
 
     settings: Settings
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
     tokens: TokenIssuer
     throttle: ThrottlePolicy
 
@@ -29,6 +30,9 @@ def build_platform(settings: Settings) -> Platform:
     return Platform(
         settings=settings,
         sessions=session_factory(settings.DATABASE_URL, pool_size=settings.DB_POOL_SIZE),
+        readers=session_factory(
+            settings.DATABASE_URL, pool_size=settings.DB_POOL_SIZE, read_only=True
+        ),
         tokens=TokenIssuer(
             secret=settings.JWT_SECRET,
             issuer=settings.JWT_ISSUER,

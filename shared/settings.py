@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     ADMIN_PASSWORD: str = DEV_ADMIN_PASSWORD
     LOGIN_MAX_FAILURES: int = Field(default=5, ge=1)
     LOGIN_LOCKOUT_SECONDS: int = Field(default=300, ge=1)
-    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_POOL_SIZE: int = Field(default=20, ge=1)
     RABBITMQ_URL: str | None = None
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"

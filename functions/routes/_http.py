@@ -25,7 +25,7 @@ from shared.errors import (
     ValidationFailed,
 )
 from shared.models import User
-from shared.platform import get_platform
+from shared.platform import Platform, get_platform
 
 logger = logging.getLogger(__name__)
 
@@ -162,11 +162,22 @@ def uuid_param(value: str | None, *, what: str) -> str:
 
 
 @contextmanager
-def user_scope(req: func.HttpRequest, *, admin: bool = False) -> Iterator[tuple[Session, User]]:
-    """Open a transaction and authenticate the caller (optionally requiring an admin)."""
+def user_scope(
+    req: func.HttpRequest, *, admin: bool = False, read_only: bool = False
+) -> Iterator[tuple[Session, User]]:
+    """Authenticate the caller (optionally requiring an admin) inside one transaction.
+
+    read_only scopes use the autocommit reader pool: no BEGIN/COMMIT round trips.
+    """
     platform = get_platform()
+    if read_only:
+        with platform.readers() as session:
+            yield session, _caller(platform, session, req, admin=admin)
+        return
     with transaction(platform.sessions) as session:
-        user = authenticate(platform, session, req.headers.get("Authorization"))
-        if admin:
-            require_admin(user)
-        yield session, user
+        yield session, _caller(platform, session, req, admin=admin)
+
+
+def _caller(platform: Platform, session: Session, req: func.HttpRequest, *, admin: bool) -> User:
+    user = authenticate(platform, session, req.headers.get("Authorization"))
+    return require_admin(user) if admin else user

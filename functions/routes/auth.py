@@ -32,5 +32,5 @@ def refresh(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def me(req: func.HttpRequest) -> func.HttpResponse:
     """Return the authenticated user."""
-    with user_scope(req) as (_session, user):
+    with user_scope(req, read_only=True) as (_session, user):
         return json_response(UserPublic.model_validate(user))

@@ -15,7 +15,7 @@ ANON = func.AuthLevel.ANONYMOUS
 @endpoint
 def my_device_day(req: func.HttpRequest) -> func.HttpResponse:
     """Hourly consumption of one of the caller's devices over one local day."""
-    with user_scope(req) as (session, user):
+    with user_scope(req, read_only=True) as (session, user):
         device_id = uuid_param(req.route_params.get("id"), what="device")
         device = devices.get_owned_device(session, owner_id=user.id, device_id=device_id)
         day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
@@ -26,7 +26,7 @@ def my_device_day(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def device_day(req: func.HttpRequest) -> func.HttpResponse:
     """Hourly consumption of any device over one local day (administrators)."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
         device_id = uuid_param(req.route_params.get("id"), what="device")
         device = devices.get_device(session, device_id=device_id)
         day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))

@@ -20,7 +20,7 @@ def _device_id(req: func.HttpRequest) -> str:
 @endpoint
 def list_devices(req: func.HttpRequest) -> func.HttpResponse:
     """List devices, optionally of one owner."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
         limit, offset = page_params(req)
         owner = req.params.get("owner_id")
         owner_id = uuid_param(owner, what="owner") if owner else None
@@ -45,7 +45,7 @@ def create_device(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def get_device(req: func.HttpRequest) -> func.HttpResponse:
     """Read one device."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
         device = devices.get_device(session, device_id=_device_id(req))
         return json_response(DevicePublic.model_validate(device))
 

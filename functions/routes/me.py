@@ -15,7 +15,7 @@ bp = func.Blueprint()
 @endpoint
 def list_my_devices(req: func.HttpRequest) -> func.HttpResponse:
     """List the devices the caller owns."""
-    with user_scope(req) as (session, user):
+    with user_scope(req, read_only=True) as (session, user):
         limit, offset = page_params(req)
         rows, total = devices.list_devices(session, limit=limit, offset=offset, owner_id=user.id)
         items = [DevicePublic.model_validate(d) for d in rows]

@@ -28,7 +28,7 @@ def _user_id(req: func.HttpRequest) -> str:
 @endpoint
 def list_users(req: func.HttpRequest) -> func.HttpResponse:
     """List accounts, optionally by role."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
         limit, offset = page_params(req)
         role = choice_param(req, "role", ("admin", "client"))
         users, total = accounts.list_users(
@@ -54,7 +54,7 @@ def create_user(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def get_user(req: func.HttpRequest) -> func.HttpResponse:
     """Read one account."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
         user = accounts.get_user(session, user_id=_user_id(req))
         return json_response(UserPublic.model_validate(user))
 

@@ -1,0 +1,86 @@
+"""Shared benchmark helpers: percentiles, free ports, a local host subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_SECRET = "bench-secret-" + "b" * 40
+BENCH_ADMIN = ("bench-admin", "bench-admin-password")
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Return the q-th percentile (0-100) of samples by nearest rank."""
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def free_port() -> int:
+    """Return a TCP port that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    """Environment for platform processes started by a benchmark."""
+    return {
+        **os.environ,
+        "APP_PROFILE": "test",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": BENCH_SECRET,
+        "ADMIN_USERNAME": BENCH_ADMIN[0],
+        "ADMIN_PASSWORD": BENCH_ADMIN[1],
+        "DB_POOL_SIZE": "20",
+    }
+
+
+@contextmanager
+def local_host(database_url: str) -> Iterator[str]:
+    """Run the local Functions host in a subprocess; yield its /api base URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "local.funchost",
+        "--app",
+        "functions/function_app.py",
+        "--host-json",
+        "functions/host.json",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=bench_env(database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("local host did not become healthy")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

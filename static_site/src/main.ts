@@ -65,6 +65,7 @@ const services: Services = {
 
 const app = new App(root, services, () => {
   session.clear();
+  toasts.clear();
   toasts.info("You have signed out.");
   router.navigate(LOGIN_HASH, { replace: true });
 });

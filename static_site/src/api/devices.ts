@@ -1,7 +1,7 @@
 /** Admin device management: `/api/devices`, including any device's day of consumption. */
 
 import type { HttpClient } from "./http.ts";
-import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceUpdate, Page } from "./types.ts";
+import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceKey, DeviceUpdate, Page } from "./types.ts";
 
 export interface DeviceListQuery {
   limit?: number;
@@ -26,6 +26,10 @@ export function createDevicesApi(http: HttpClient) {
     },
     remove(id: string): Promise<void> {
       return http.delete<void>(path(id));
+    },
+    /** Issue a new meter key; the old one stops working. */
+    rotateKey(id: string): Promise<DeviceKey> {
+      return http.post<DeviceKey>(`${path(id)}/key`, {});
     },
     consumption(id: string, date: string, tz: string, signal?: AbortSignal): Promise<DayConsumption> {
       return http.get<DayConsumption>(`${path(id)}/consumption`, { date, tz }, signal);

@@ -50,6 +50,11 @@ export interface CreatedDevice extends Device {
   device_key: string;
 }
 
+export interface DeviceKey {
+  device_id: string;
+  device_key: string;
+}
+
 export interface DeviceCreate {
   description: string;
   address: string;

@@ -25,6 +25,10 @@ export const CHART_COLORS = {
   text: "#5b6472",
 } as const;
 
+function prefersReducedMotion(): boolean {
+  return typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
 export function renderDayChart(canvas: HTMLCanvasElement, summary: DaySummary): Chart {
   const series = toChartSeries(summary);
   const peak = summary.peak?.kwh ?? 0;
@@ -58,7 +62,7 @@ export function renderDayChart(canvas: HTMLCanvasElement, summary: DaySummary): 
     options: {
       responsive: true,
       maintainAspectRatio: false,
-      animation: { duration: 250 },
+      animation: prefersReducedMotion() ? false : { duration: 250 },
       interaction: { mode: "index", intersect: false },
       scales: {
         x: {

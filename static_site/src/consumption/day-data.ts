@@ -16,6 +16,8 @@ export interface HourRow {
   overMax: boolean;
   /** The hour that is running now: its figure is what has accrued so far. */
   inProgress: boolean;
+  /** The hour has not started yet (today's later hours): no data is expected. */
+  future: boolean;
 }
 
 export interface DaySummary {
@@ -27,6 +29,8 @@ export interface DaySummary {
   totalKwh: number;
   hoursWithData: number;
   hoursOverMax: number;
+  /** Past hours with no reading (a gap), as opposed to hours still to come. */
+  hoursMissing: number;
   peak: HourRow | null;
   /** No hour has a reading: show "No readings for this day", not an empty chart. */
   isEmpty: boolean;
@@ -85,6 +89,7 @@ export function shapeDay(day: DayConsumption, now: Date = new Date()): DaySummar
       kwh,
       overMax: kwh !== null && kwh > day.max_hourly_kwh,
       inProgress: !Number.isNaN(startMs) && startMs <= nowMs && nowMs < startMs + HOUR_MS,
+      future: !Number.isNaN(startMs) && startMs > nowMs,
     };
   });
 
@@ -99,6 +104,7 @@ export function shapeDay(day: DayConsumption, now: Date = new Date()): DaySummar
     totalKwh: withData.reduce((sum, r) => sum + (r.kwh ?? 0), 0),
     hoursWithData: withData.length,
     hoursOverMax: rows.filter((r) => r.overMax).length,
+    hoursMissing: rows.filter((r) => r.kwh === null && !r.future).length,
     peak,
     isEmpty: withData.length === 0,
   };

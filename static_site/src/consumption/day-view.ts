@@ -5,7 +5,7 @@ import { h, icon, replace } from "../ui/dom.ts";
 import { emptyState, errorState, loadingState } from "../ui/states.ts";
 import type { Chart } from "chart.js";
 import { renderDayChart } from "./day-chart.ts";
-import { formatKwh, shapeDay, type DaySummary } from "./day-data.ts";
+import { formatKwh, shapeDay, type DaySummary, type HourRow } from "./day-data.ts";
 import { addDays, formatLongDate, isIsoDate, todayIn } from "./dates.ts";
 
 export interface DayViewOptions {
@@ -111,24 +111,34 @@ export function createDayView(opts: DayViewOptions): DayView {
   };
 }
 
-function stat(label: string, value: string, testid: string, tone?: "warning"): HTMLElement {
-  return h("div", { class: `stat${tone ? ` stat-${tone}` : ""}` }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value", testid }, value));
+function stat(label: string, value: string, testid: string, sub?: string, tone?: "warning"): HTMLElement {
+  return h(
+    "div",
+    { class: `stat${tone ? ` stat-${tone}` : ""}` },
+    h("div", { class: "stat-label" }, label),
+    h("div", { class: "stat-value", testid }, value),
+    sub ? h("div", { class: "stat-sub" }, sub) : null,
+  );
 }
 
 function statsRow(s: DaySummary): HTMLElement {
   return h(
     "div",
     { class: "stats" },
-    stat("Total this day", `${formatKwh(s.totalKwh)} ${s.unit}`, "day-total"),
-    stat("Peak hour", s.peak ? `${s.peak.label} · ${formatKwh(s.peak.kwh)} ${s.unit}` : "—", "day-peak"),
-    stat("Hours over maximum", String(s.hoursOverMax), "day-over-count", s.hoursOverMax > 0 ? "warning" : undefined),
-    stat("Maximum per hour", `${formatKwh(s.maxHourlyKwh)} ${s.unit}`, "day-max"),
+    stat("Total this day", `${formatKwh(s.totalKwh)} ${s.unit}`, "day-total", `${s.hoursWithData} of ${s.rows.length} hours with readings`),
+    stat("Peak hour", s.peak ? `${formatKwh(s.peak.kwh)} ${s.unit}` : "—", "day-peak", s.peak ? `at ${s.peak.label}` : undefined),
+    stat("Hours over maximum", String(s.hoursOverMax), "day-over-count", s.hoursOverMax > 0 ? "Shown in amber below" : "No hour above the limit", s.hoursOverMax > 0 ? "warning" : undefined),
+    stat("Maximum per hour", `${formatKwh(s.maxHourlyKwh)} ${s.unit}`, "day-max", "Set by your utility"),
   );
 }
 
 function legendNote(s: DaySummary): HTMLElement {
-  const missing = s.rows.length - s.hoursWithData;
-  return h("p", { class: "muted small" }, missing > 0 ? `${missing} of ${s.rows.length} hours without readings` : `${s.rows.length} hours`);
+  const upcoming = s.rows.filter((r) => r.future).length;
+  const notes = [
+    s.hoursMissing > 0 ? `${s.hoursMissing} ${s.hoursMissing === 1 ? "hour" : "hours"} without readings` : null,
+    upcoming > 0 ? `${upcoming} still to come` : null,
+  ].filter(Boolean);
+  return h("p", { class: "muted small" }, notes.length ? notes.join(" · ") : `${s.rows.length} hours`);
 }
 
 function tableCard(s: DaySummary): HTMLElement {
@@ -138,7 +148,7 @@ function tableCard(s: DaySummary): HTMLElement {
       { testid: "day-row", "data-hour": r.label, "data-start": r.start, class: r.overMax ? "row-warning" : r.kwh === null ? "row-muted" : undefined },
       h("td", {}, r.label),
       h("td", { class: "num mono", testid: "day-row-kwh" }, formatKwh(r.kwh)),
-      h("td", {}, statusBadge(r.kwh, r.overMax, r.inProgress)),
+      h("td", {}, statusBadge(r)),
     ),
   );
   return h(
@@ -159,9 +169,10 @@ function tableCard(s: DaySummary): HTMLElement {
   );
 }
 
-function statusBadge(kwh: number | null, overMax: boolean, inProgress: boolean): HTMLElement | string {
-  if (overMax) return h("span", { class: "badge badge-warning", testid: "over-max" }, icon("warning"), "Over maximum");
-  if (kwh === null) return h("span", { class: "muted" }, "No data");
-  if (inProgress) return h("span", { class: "badge badge-info" }, "In progress");
+function statusBadge(r: HourRow): HTMLElement {
+  if (r.overMax) return h("span", { class: "badge badge-warning", testid: "over-max" }, icon("warning"), "Over maximum");
+  if (r.inProgress) return h("span", { class: "badge badge-info" }, "In progress");
+  if (r.future) return h("span", { class: "muted" }, "Not yet");
+  if (r.kwh === null) return h("span", { class: "muted" }, "No data");
   return h("span", { class: "badge badge-ok" }, "Within limit");
 }

@@ -40,6 +40,7 @@ export const loginPage: Page = ({ services, query, signal }) => {
     try {
       const res = await api.auth.login(user, pass);
       session.start(res);
+      services.toasts.clear();
       services.toasts.success(`Welcome, ${res.user.name}.`);
       services.navigate(safeNext(query.get("next")) ?? homeFor(res.user), { replace: true });
     } catch (err) {

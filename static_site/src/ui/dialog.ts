@@ -83,7 +83,7 @@ export function confirmDialog(opts: ConfirmOptions): Promise<boolean> {
 
 /** Show a secret exactly once, with a copy button and a warning; resolves when dismissed. */
 export function showSecretOnce(opts: { title: string; intro: Child | Child[]; secret: string }): Promise<void> {
-  const value = h("input", { class: "secret-value mono", readonly: true, value: opts.secret, testid: "device-key-value", "aria-label": "Device key" });
+  const value = h("textarea", { class: "secret-value mono", readonly: true, rows: 2, spellcheck: "false", value: opts.secret, testid: "device-key-value", "aria-label": "Device key" });
   const copied = h("span", { class: "copy-status", "aria-live": "polite" });
   const copy = h("button", { class: "btn btn-secondary", type: "button", testid: "device-key-copy" }, icon("copy"), "Copy");
   const done = h("button", { class: "btn btn-primary", type: "button", testid: "device-key-close" }, "I have stored the key");
@@ -112,7 +112,7 @@ export function showSecretOnce(opts: { title: string; intro: Child | Child[]; se
   return d.closed;
 }
 
-async function copyText(text: string, fallback: HTMLInputElement): Promise<boolean> {
+async function copyText(text: string, fallback: HTMLTextAreaElement): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

@@ -33,6 +33,11 @@ export class Toasts {
     this.host.appendChild(toast);
   }
 
+  /** Drop every visible toast (e.g. on sign-out, so one user's messages never follow the next). */
+  clear(): void {
+    this.host.replaceChildren();
+  }
+
   success(message: string): void {
     this.show("success", message);
   }

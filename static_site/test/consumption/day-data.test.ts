@@ -77,6 +77,16 @@ describe("shapeDay", () => {
     expect(s.rows.filter((r) => r.inProgress).map((r) => r.label)).toEqual(["13:00"]);
   });
 
+  it("tells hours still to come from gaps in the past", () => {
+    const values = Array<number | null>(24).fill(null);
+    values[0] = 0.2;
+    values[5] = 0.3;
+    const s = shapeDay(plainDay(values), new Date("2026-03-10T09:30:00+02:00"));
+    expect(s.rows.filter((r) => r.future).map((r) => r.label)[0]).toBe("10:00");
+    expect(s.rows.filter((r) => r.future)).toHaveLength(14);
+    expect(s.hoursMissing).toBe(8); // 01–04, 06–09 (09:00 is running, without data yet)
+  });
+
   it("treats non-numeric kWh as missing", () => {
     const s = shapeDay(plainDay([Number.NaN, 0.4]));
     expect(s.rows[0]?.kwh).toBeNull();

@@ -4,7 +4,7 @@ import { describeError } from "../../api/errors.ts";
 import type { Device, User } from "../../api/types.ts";
 import { createDayView, type DayView } from "../../consumption/day-view.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
-import { confirmDialog } from "../../ui/dialog.ts";
+import { confirmDialog, showSecretOnce } from "../../ui/dialog.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
 import { errorState, loadingState } from "../../ui/states.ts";
@@ -15,7 +15,7 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
   const { api, toasts } = services;
   const id = params.id ?? "";
   const element = h("div", { class: "page", testid: "admin-device-page" }, h("a", { class: "back-link", href: "#/admin/devices" }, icon("left"), "All devices"));
-  const content = h("div", {}, loadingState("Loading device…"));
+  const content = h("div", { class: "stack" }, loadingState("Loading device…"));
   element.appendChild(content);
   let dayView: DayView | null = null;
 
@@ -32,6 +32,23 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
   const render = (device: Device, clients: User[]) => {
     const edit = h("button", { class: "btn btn-secondary", type: "button", testid: "device-edit" }, icon("edit"), "Edit");
     const del = h("button", { class: "btn btn-danger-outline", type: "button", testid: "device-delete" }, icon("trash"), "Delete");
+    const rotate = h("button", { class: "btn btn-secondary", type: "button", testid: "device-rotate-key" }, icon("key"), "New key");
+    rotate.addEventListener("click", async () => {
+      const ok = await confirmDialog({
+        title: "Issue a new device key?",
+        message: ["The meter of ", h("strong", {}, device.description), " will be refused until it is configured with the new key."],
+        confirmLabel: "Issue new key",
+        danger: true,
+      });
+      if (!ok) return;
+      try {
+        const res = await api.devices.rotateKey(device.id);
+        await showSecretOnce({ title: "New device key", intro: ["The previous key of ", h("strong", {}, device.description), " no longer works. The new key:"], secret: res.device_key });
+        toasts.success("A new key was issued.");
+      } catch (err) {
+        toasts.error(`Could not issue a new key: ${describeError(err)}`);
+      }
+    });
     const owner = h("select", { class: "control", testid: "owner-select", "aria-label": "Owner", value: device.owner_id ?? "" }, ownerOptions(clients, device.owner_id).map((o) => h("option", { value: o.value }, o.label)));
     edit.addEventListener("click", async () => {
       const saved = await openDeviceForm(api, clients, device);
@@ -74,7 +91,7 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
     });
     replace(
       content,
-      pageHeader(device.description, device.address, edit, del),
+      pageHeader(device.description, device.address, edit, rotate, del),
       h(
         "div",
         { class: "card details" },

@@ -13,25 +13,29 @@ const MY_DEVICES_LIMIT = 100;
 export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const { api, session } = services;
   const firstName = session.user?.name.split(/\s+/)[0] ?? "";
-  const content = h("div", { class: "dashboard" }, loadingState("Loading your devices…", "page-loading"));
+  const content = h("div", { class: "dashboard" });
   const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
   let dayView: DayView | null = null;
   let date = query.get("date");
 
   const load = async () => {
-    replace(content, loadingState("Loading your devices…", "page-loading"));
+    replace(content, h("div", { class: "span-all" }, loadingState("Loading your devices…", "page-loading")));
     try {
       const page = await api.me.devices({ limit: MY_DEVICES_LIMIT });
       if (signal.aborted) return;
       if (page.items.length === 0) {
         replace(
           content,
-          emptyState({
-            testid: "no-devices",
-            icon: "meter",
-            title: "No devices yet",
-            message: "No smart meter is linked to your account. Once your utility assigns one, its consumption will show here.",
-          }),
+          h(
+            "div",
+            { class: "card span-all" },
+            emptyState({
+              testid: "no-devices",
+              icon: "meter",
+              title: "No devices yet",
+              message: "No smart meter is linked to your account yet. Once your utility assigns one, its consumption per hour will show here.",
+            }),
+          ),
         );
         return;
       }
@@ -40,7 +44,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
       if (wanted && selected?.id !== wanted) services.toasts.warning("That device is not linked to your account; showing your first device.");
       render(page.items, selected ?? null);
     } catch (err) {
-      if (!signal.aborted) replace(content, errorState(err, () => void load(), "page-error"));
+      if (!signal.aborted) replace(content, h("div", { class: "card span-all" }, errorState(err, () => void load(), "page-error")));
     }
   };
 

@@ -1,0 +1,231 @@
+"""Helpers of the browser tests: building the app, the running platform, API setup, pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATIC_SITE = REPO_ROOT / "static_site"
+DIST_INDEX = STATIC_SITE / "dist" / "index.html"
+BUILD_INPUTS = (
+    "src",
+    "public",
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "vite.config.ts",
+    "tsconfig.json",
+)
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENS_DIR = Path(os.environ.get("SCREENS_DIR", "/tmp/screens"))
+
+ADMIN_USERNAME = "browser-admin"
+ADMIN_PASSWORD = "browser-admin-password-1"
+CLIENT_PASSWORD = "client-password-1"
+# The browser's zone: days are cut here, so seeded hours are placed in it too.
+TIME_ZONE = "Europe/Bucharest"
+HEALTH_TIMEOUT_S = 60.0
+UI_TIMEOUT_MS = 15_000
+SESSION_KEY = "energy-utility.session.v1"
+
+
+def fail_or_skip(reason: str) -> None:
+    """In CI a missing prerequisite is a failure; on a developer machine, a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# ---------------------------------------------------------------- build
+
+
+def _newest_input_mtime() -> float:
+    newest = 0.0
+    for name in BUILD_INPUTS:
+        path = STATIC_SITE / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        for f in files:
+            if f.is_file():
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def _run_npm(*args: str) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        fail_or_skip("npm is not installed: cannot build static_site")
+    done = subprocess.run(
+        [str(npm), *args], cwd=STATIC_SITE, capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"npm {' '.join(args)} failed:\n{(done.stdout + done.stderr)[-4000:]}")
+
+
+def ensure_web_app_built() -> None:
+    """Build static_site/dist when it is missing or older than its sources."""
+    if DIST_INDEX.exists() and DIST_INDEX.stat().st_mtime >= _newest_input_mtime():
+        return
+    if not (STATIC_SITE / "node_modules").is_dir():
+        _run_npm("ci", "--no-audit", "--no-fund")
+    _run_npm("run", "build")
+
+
+# ---------------------------------------------------------------- platform
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"local.run exited with {proc.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as res:
+                if res.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} not healthy after {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, chars: int = 4000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The running platform: where the browser goes and where the data lives."""
+
+    web_url: str
+    database_url: str
+
+
+# ---------------------------------------------------------------- API and data helpers
+
+
+class ApiError(AssertionError):
+    """An API call in a test's setup did not answer as expected."""
+
+
+class Api:
+    """A minimal JSON client for test setup, through the web app's /api proxy."""
+
+    def __init__(self, web_url: str) -> None:
+        self.base = web_url.rstrip("/") + "/api"
+        self.admin_token = self.login(ADMIN_USERNAME, ADMIN_PASSWORD)["access_token"]
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        token: str | None = None,
+        expect: int = 200,
+    ) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                status, raw = res.status, res.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+            err.close()
+        if status != expect:
+            raise ApiError(f"{method} {path}: expected {expect}, got {status}: {raw[:500]!r}")
+        return json.loads(raw) if raw else None
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        body = {"username": username, "password": password}
+        return dict(self.call("POST", "/auth/login", body))
+
+    def create_client(self, name: str) -> dict[str, Any]:
+        body = {
+            "username": f"client_{uuid.uuid4().hex[:8]}",
+            "name": name,
+            "password": CLIENT_PASSWORD,
+            "role": "client",
+        }
+        return dict(self.call("POST", "/users", body, self.admin_token, expect=201))
+
+    def create_device(
+        self, description: str, max_kwh: float, owner_id: str | None
+    ) -> dict[str, Any]:
+        body = {
+            "description": description,
+            "address": "7 Meter Lane, Cluj",
+            "max_hourly_kwh": max_kwh,
+            "owner_id": owner_id,
+        }
+        return dict(self.call("POST", "/devices", body, self.admin_token, expect=201))
+
+    def device(self, device_id: str) -> dict[str, Any]:
+        return dict(self.call("GET", f"/devices/{device_id}", None, self.admin_token))
+
+
+def local_hour_starts_utc(day: date, tz: str = TIME_ZONE) -> list[datetime]:
+    """UTC starts (naive) of each local hour of `day` in `tz`: 23, 24 or 25 of them."""
+    zone = ZoneInfo(tz)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).astimezone(UTC)
+    count = int((end - start) / timedelta(hours=1))
+    return [(start + timedelta(hours=i)).replace(tzinfo=None) for i in range(count)]
+
+
+def today_local(tz: str = TIME_ZONE) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+# ---------------------------------------------------------------- pages
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save /tmp/screens/<name>.png (SCREENS_DIR) for a human to look at."""
+    SCREENS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def login(page: Any, username: str, password: str) -> None:
+    """Sign in through the login form (the page must show it)."""
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()

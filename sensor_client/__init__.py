@@ -1,0 +1,1 @@
+"""Smart-meter simulator: reads cumulative kWh readings from CSV and publishes them."""

@@ -1,0 +1,1 @@
+"""Destinations: RabbitMQ, Azure Service Bus and the platform's HTTP ingestion endpoint."""

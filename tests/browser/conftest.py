@@ -29,7 +29,7 @@ from tests.browser.support import (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """Build the app, start `python -m local.run` on free ports with a temp SQLite database."""
     if not (REPO_ROOT / "local" / "run.py").exists():
@@ -79,13 +79,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(platform: Platform) -> Api:
     """An API client logged in as the bootstrap administrator."""
     return Api(platform.web_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seed_hours(platform: Platform) -> Iterator[Any]:
     """Write hourly totals for a device straight into the platform's database."""
     from shared.consumption import write_hours
@@ -101,9 +101,13 @@ def seed_hours(platform: Platform) -> Iterator[Any]:
     dispose_all()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """One headless Debian Chromium for the session (never a downloaded browser build)."""
+    """Headless Debian Chromium (never a downloaded build), stopped when this package is done.
+
+    Playwright's sync API keeps an event loop running in this thread while it is started, which
+    breaks asyncio tests that run later, so it must not outlive the browser tests.
+    """
     if not CHROMIUM.exists():
         fail_or_skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -44,8 +44,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The browser suite runs in its own process: Playwright's sync API keeps an event loop running
+# in the main thread, which the asyncio tests must not inherit.
 pytest: install web
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --ignore=tests/browser
+	$(VENV)/bin/pytest tests/browser
 
 test: lint pytest
 	cd static_site && npm test --silent

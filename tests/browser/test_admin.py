@@ -181,3 +181,13 @@ def test_admin_sees_any_device_day_on_its_detail_page(page: Any, api: Api) -> No
     expect(page.get_by_test_id("owner-select")).to_have_value("")
     expect(page.get_by_test_id("day-empty")).to_contain_text("No readings for this day")
     screenshot(page, "12-admin-device-detail")
+
+    # A new meter key is issued only after confirmation, and shown once.
+    page.get_by_test_id("device-rotate-key").click()
+    page.get_by_test_id("confirm-ok").click()
+    key_dialog = page.get_by_test_id("device-key-dialog")
+    new_key = key_dialog.get_by_test_id("device-key-value").input_value()
+    assert len(new_key) >= 16
+    assert new_key != device["device_key"]
+    key_dialog.get_by_test_id("device-key-close").click()
+    expect(page.get_by_test_id("toast").filter(has_text="A new key was issued.")).to_be_visible()

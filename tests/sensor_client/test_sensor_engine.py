@@ -141,7 +141,7 @@ def test_live_mode_stamps_with_the_clock_and_keeps_stamps_on_resend(
             raise SystemExit("killed")
 
     transport.on_publish.append(crash_on_third)
-    before = time.time() * 1000
+    before = int(time.time() * 1000)
     with pytest.raises(SystemExit):
         Engine(config, source, transport).run()
     transport.on_publish.clear()

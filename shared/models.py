@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy import (
+    BigInteger,
     Double,
     ForeignKey,
     Integer,
     MetaData,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -95,3 +97,48 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
+
+
+class StoredReading(Base):
+    """One cumulative meter reading, identified by (device, timestamp)."""
+
+    __tablename__ = "readings"
+
+    device_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    value_kwh: Mapped[float] = mapped_column(Double)
+    register_kwh: Mapped[float] = mapped_column(Double)
+
+
+class MeterState(Base):
+    """A device's latest reading (the in-order fast path) and its ingestion lock row."""
+
+    __tablename__ = "meter_state"
+
+    device_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_timestamp_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_value_kwh: Mapped[float | None] = mapped_column(Double, nullable=True)
+    last_register_kwh: Mapped[float | None] = mapped_column(Double, nullable=True)
+    readings_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Alert(Base):
+    """An hour whose consumption went over the device maximum (one per device and hour)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("device_id", "hour_start_utc"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    device_id: Mapped[str] = mapped_column(String(36), ForeignKey("devices.id", ondelete="CASCADE"))
+    owner_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    hour_start_utc: Mapped[datetime] = mapped_column(SADateTime)
+    energy_kwh: Mapped[float] = mapped_column(Double)
+    max_hourly_kwh: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)

@@ -1,0 +1,1 @@
+"""Ingestion: parse measurement messages, store readings, update hourly totals, open alerts."""

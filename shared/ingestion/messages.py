@@ -1,0 +1,71 @@
+"""Parse untrusted measurement messages (queue bodies or HTTP items) into readings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.metering import InvalidReading, Reading, validate_reading
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+MIN_TIMESTAMP_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
+MAX_FUTURE_MS = 5 * 60 * 1000
+FIELDS = ("timestamp", "device_id", "measurement_value")
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """A well-formed reading for one device."""
+
+    device_id: str
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message that cannot be stored, and why."""
+
+    reason: str
+
+
+def parse_body(body: str | bytes, *, now_ms: int) -> Measurement | Rejection:
+    """Parse one JSON message body."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Rejection(f"malformed JSON: {exc}")
+    return parse_item(data, now_ms=now_ms)
+
+
+def parse_item(data: object, *, now_ms: int) -> Measurement | Rejection:
+    """Validate one decoded message object."""
+    if not isinstance(data, Mapping):
+        return Rejection("message must be a JSON object")
+    missing = [name for name in FIELDS if name not in data]
+    if missing:
+        return Rejection(f"missing field(s): {', '.join(missing)}")
+    extra = sorted(set(data) - set(FIELDS))
+    if extra:
+        return Rejection(f"unknown field(s): {', '.join(extra)}")
+    device_id = data["device_id"]
+    if not isinstance(device_id, str) or not UUID_RE.match(device_id):
+        return Rejection(f"device_id must be a UUID string, got {device_id!r}")
+    try:
+        reading = validate_reading(
+            data["timestamp"], data["measurement_value"], now_ms=now_ms, max_future_ms=MAX_FUTURE_MS
+        )
+    except InvalidReading as exc:
+        return Rejection(str(exc))
+    if reading.timestamp_ms < MIN_TIMESTAMP_MS:
+        return Rejection(f"timestamp {reading.timestamp_ms} is before 2000-01-01")
+    return Measurement(device_id.lower(), reading)
+
+
+def dead_letter(reason: str, body: str | bytes, *, received_at_ms: int) -> str:
+    """Return the dead-letter envelope for a rejected message (the original text kept intact)."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    return json.dumps({"reason": reason, "message": text, "received_at_ms": received_at_ms})

@@ -1,0 +1,229 @@
+"""Set-based database access for ingestion: a few statements per batch, not per reading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from shared.metering import HOUR_MS, MeterPoint
+from shared.models import Alert, Device, HourlyConsumption, MeterState, StoredReading
+
+PAGE = 64
+
+
+def hour_datetime(hour_start_ms: int) -> datetime:
+    """Convert an epoch-ms hour start into the naive UTC datetime the tables store."""
+    return datetime.fromtimestamp(hour_start_ms / 1000, UTC).replace(tzinfo=None)
+
+
+def hour_ms(hour: datetime) -> int:
+    """Convert a stored naive UTC hour start into epoch ms."""
+    return int(hour.replace(tzinfo=UTC).timestamp() * 1000) // HOUR_MS * HOUR_MS
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """What ingestion needs to know about a device."""
+
+    max_hourly_kwh: float
+    owner_id: str | None
+
+
+def load_devices(session: Session, device_ids: Iterable[str]) -> dict[str, DeviceInfo]:
+    """Return the devices that exist, by id."""
+    query = select(Device.id, Device.max_hourly_kwh, Device.owner_id)
+    rows = session.execute(query.where(Device.id.in_(list(device_ids))))
+    return {row.id: DeviceInfo(row.max_hourly_kwh, row.owner_id) for row in rows}
+
+
+def _insert_ignore(session: Session, table: type, rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        session.execute(mysql_insert(table).prefix_with("IGNORE"), rows)
+
+
+def lock_states(session: Session, device_ids: Sequence[str]) -> dict[str, MeterPoint | None]:
+    """Lock the devices' state rows (in id order, so batches never deadlock); return last points."""
+    ordered = sorted(device_ids)
+    present = set(
+        session.scalars(select(MeterState.device_id).where(MeterState.device_id.in_(ordered)))
+    )
+    _insert_ignore(
+        session,
+        MeterState,
+        [{"device_id": d, "readings_count": 0} for d in ordered if d not in present],
+    )
+    rows = session.execute(
+        select(MeterState)
+        .where(MeterState.device_id.in_(ordered))
+        .order_by(MeterState.device_id)
+        .with_for_update()
+    ).scalars()
+    out: dict[str, MeterPoint | None] = {}
+    for state in rows:
+        has_last = state.last_timestamp_ms is not None
+        out[state.device_id] = (
+            MeterPoint(state.last_timestamp_ms, state.last_value_kwh, state.last_register_kwh)  # type: ignore[arg-type]
+            if has_last
+            else None
+        )
+    return out
+
+
+def stored_values(
+    session: Session, device_ids: Sequence[str], timestamps: Sequence[int]
+) -> dict[tuple[str, int], float]:
+    """Return stored values for any of the given (device, timestamp) combinations."""
+    rows = session.execute(
+        select(StoredReading.device_id, StoredReading.timestamp_ms, StoredReading.value_kwh).where(
+            StoredReading.device_id.in_(list(device_ids)),
+            StoredReading.timestamp_ms.in_(list(set(timestamps))),
+        )
+    )
+    return {(r.device_id, r.timestamp_ms): r.value_kwh for r in rows}
+
+
+def insert_points(session: Session, device_id: str, points: Sequence[MeterPoint]) -> None:
+    """Insert new readings with their trusted registers."""
+    if points:
+        session.execute(
+            insert(StoredReading),
+            [
+                {
+                    "device_id": device_id,
+                    "timestamp_ms": p.timestamp_ms,
+                    "value_kwh": p.value_kwh,
+                    "register_kwh": p.register_kwh,
+                }
+                for p in points
+            ],
+        )
+
+
+def update_registers(session: Session, device_id: str, points: Sequence[MeterPoint]) -> None:
+    """Overwrite the trusted register of already stored readings."""
+    for point in points:
+        session.execute(
+            update(StoredReading)
+            .where(
+                StoredReading.device_id == device_id,
+                StoredReading.timestamp_ms == point.timestamp_ms,
+            )
+            .values(register_kwh=point.register_kwh)
+        )
+
+
+def _points(
+    session: Session, device_id: str, timestamp_ms: int, *, before: bool
+) -> Iterator[MeterPoint]:
+    cursor = timestamp_ms
+    column = StoredReading.timestamp_ms
+    while True:
+        query = select(column, StoredReading.value_kwh, StoredReading.register_kwh).where(
+            StoredReading.device_id == device_id, column < cursor if before else column > cursor
+        )
+        page = session.execute(
+            query.order_by(column.desc() if before else column).limit(PAGE)
+        ).all()
+        for row in page:
+            yield MeterPoint(row.timestamp_ms, row.value_kwh, row.register_kwh)
+        if len(page) < PAGE:
+            return
+        cursor = page[-1].timestamp_ms
+
+
+def earlier_points(session: Session, device_id: str, timestamp_ms: int) -> Iterator[MeterPoint]:
+    """Stored points before timestamp_ms, newest first, read lazily page by page."""
+    return _points(session, device_id, timestamp_ms, before=True)
+
+
+def later_points(session: Session, device_id: str, timestamp_ms: int) -> Iterator[MeterPoint]:
+    """Stored points after timestamp_ms, oldest first, read lazily page by page."""
+    return _points(session, device_id, timestamp_ms, before=False)
+
+
+def save_states(session: Session, states: dict[str, tuple[MeterPoint, int]]) -> None:
+    """Store each device's latest point and how many readings the batch added (one statement)."""
+    if not states:
+        return
+    rows = [
+        {
+            "device_id": d,
+            "last_timestamp_ms": p.timestamp_ms,
+            "last_value_kwh": p.value_kwh,
+            "last_register_kwh": p.register_kwh,
+            "readings_count": added,
+        }
+        for d, (p, added) in states.items()
+    ]
+    fields = ("last_timestamp_ms", "last_value_kwh", "last_register_kwh")
+    if session.get_bind().dialect.name == "sqlite":
+        lite = sqlite_insert(MeterState)
+        changes: dict[str, Any] = {f: lite.excluded[f] for f in fields}
+        changes["readings_count"] = MeterState.readings_count + lite.excluded.readings_count
+        session.execute(
+            lite.on_conflict_do_update(index_elements=["device_id"], set_=changes), rows
+        )
+    else:
+        my = mysql_insert(MeterState)
+        updates: dict[str, Any] = {f: my.inserted[f] for f in fields}
+        updates["readings_count"] = MeterState.readings_count + my.inserted.readings_count
+        session.execute(my.on_duplicate_key_update(**updates), rows)
+
+
+def load_totals(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], float]:
+    """Return stored hourly totals for (device, hour_start_ms) keys."""
+    if not keys:
+        return {}
+    wanted = [(d, hour_datetime(h)) for d, h in keys]
+    rows = session.execute(
+        select(
+            HourlyConsumption.device_id,
+            HourlyConsumption.hour_start_utc,
+            HourlyConsumption.energy_kwh,
+        ).where(tuple_(HourlyConsumption.device_id, HourlyConsumption.hour_start_utc).in_(wanted))
+    )
+    return {(r.device_id, hour_ms(r.hour_start_utc)): r.energy_kwh for r in rows}
+
+
+def save_totals(session: Session, totals: dict[tuple[str, int], float]) -> None:
+    """Upsert absolute hourly totals."""
+    if not totals:
+        return
+    rows = [
+        {"device_id": d, "hour_start_utc": hour_datetime(h), "energy_kwh": kwh}
+        for (d, h), kwh in totals.items()
+    ]
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = sqlite_insert(HourlyConsumption)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["device_id", "hour_start_utc"],
+                set_={"energy_kwh": stmt.excluded.energy_kwh},
+            ),
+            rows,
+        )
+    else:
+        my = mysql_insert(HourlyConsumption)
+        session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh), rows)
+
+
+def existing_alerts(session: Session, device_id: str, hours: Sequence[int]) -> dict[int, Alert]:
+    """Return the stored alerts of a device for the given hours."""
+    rows = session.scalars(
+        select(Alert).where(
+            Alert.device_id == device_id,
+            Alert.hour_start_utc.in_([hour_datetime(h) for h in hours]),
+        )
+    )
+    return {hour_ms(a.hour_start_utc): a for a in rows}

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import azure.functions as func
-from routes import auth, consumption, devices, docs, health, me, users
+from routes import auth, consumption, devices, docs, health, ingest, me, measurements, users
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-for blueprint in (auth.bp, users.bp, devices.bp, me.bp, consumption.bp, health.bp, docs.bp):
+for blueprint in (
+    auth.bp,
+    users.bp,
+    devices.bp,
+    me.bp,
+    consumption.bp,
+    measurements.bp,
+    ingest.bp,
+    health.bp,
+    docs.bp,
+):
     app.register_functions(blueprint)

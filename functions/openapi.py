@@ -17,6 +17,8 @@ from shared.schemas import (
     DevicePublic,
     DeviceUpdate,
     LoginRequest,
+    MeasurementBatch,
+    MeasurementResults,
     Page,
     RefreshRequest,
     TokenPair,
@@ -195,6 +197,16 @@ OPERATIONS: tuple[Operation, ...] = (
         query=DAY,
         errors=(404, 422),
     ),
+    Operation(
+        "post",
+        "/measurements",
+        "Ingest readings (device key or admin token)",
+        "ingestion",
+        "device",
+        response=MeasurementResults,
+        request=MeasurementBatch,
+        errors=(400, 401, 403, 422),
+    ),
     Operation("get", "/health", "Health", "health", "none"),
     Operation("get", "/openapi.json", "This document", "docs", "none"),
     Operation("get", "/docs", "Readable API documentation", "docs", "none"),
@@ -209,6 +221,12 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
 }
 REQUIRED_QUERY = {"date"}
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "none": [],
+    "user": [{"bearer": []}],
+    "admin": [{"bearer": []}],
+    "device": [{"deviceKey": []}, {"bearer": []}],
+}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -248,7 +266,7 @@ def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         if op.path == "/docs":
             ok["content"] = {"text/html": {"schema": {"type": "string"}}}
     codes = set(op.errors) | ({401} if op.auth != "none" else set())
-    codes |= {403} if op.auth == "admin" else set()
+    codes |= {403} if op.auth in ("admin", "device") else set()
     codes |= {503} if op.path == "/health" else set()
     out: dict[str, Any] = {str(op.ok): ok}
     for code in sorted(codes):
@@ -286,7 +304,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         "tags": [op.tag],
         "parameters": params,
         "responses": _responses(op, schemas),
-        "security": [] if op.auth == "none" else [{"bearer": []}],
+        "security": SECURITY[op.auth],
     }
     if op.request is not None:
         ref = _schema_ref(op.request, schemas, "validation")
@@ -314,7 +332,8 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "deviceKey": {"type": "apiKey", "in": "header", "name": "X-Device-Key"},
             },
         },
     }

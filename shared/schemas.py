@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from shared.models import NAME_MAX, TEXT_MAX, USERNAME_MAX
 
@@ -168,3 +168,32 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class MeasurementIn(BaseModel):
+    """One meter reading message (documentation of the wire format)."""
+
+    timestamp: int = Field(description="epoch milliseconds, UTC")
+    device_id: Uuid
+    measurement_value: float = Field(ge=0, description="cumulative register, kWh")
+
+
+class MeasurementBatch(RootModel[list[MeasurementIn]]):
+    """Body of POST /measurements: 1 to 1000 readings."""
+
+
+class MeasurementResult(BaseModel):
+    """What happened to one item."""
+
+    index: int
+    status: Literal["stored", "duplicate", "rejected"]
+    reason: str | None = None
+
+
+class MeasurementResults(BaseModel):
+    """Response of POST /measurements."""
+
+    results: list[MeasurementResult]
+    stored: int
+    duplicates: int
+    rejected: int

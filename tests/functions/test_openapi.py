@@ -12,6 +12,8 @@ def _registered_routes() -> set[tuple[str, str]]:
     app = load_function_app(FUNCTIONS_DIR / "function_app.py")
     routes = set()
     for function in app.get_functions():
+        if not function.is_http_function():
+            continue
         trigger = function.get_trigger()
         route = re.sub(r"\{(\*?)(\w+)[^}]*\}", r"{\2}", trigger.route)
         for method in trigger.methods:

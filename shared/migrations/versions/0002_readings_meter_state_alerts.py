@@ -73,8 +73,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("device_id", "timestamp_ms", name=op.f("pk_readings")),
     )
 
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_devices_key_hash"), ["key_hash"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_devices_key_hash"))
     op.drop_table("readings")
     op.drop_table("meter_state")
     op.drop_table("alerts")

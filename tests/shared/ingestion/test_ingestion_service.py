@@ -48,20 +48,25 @@ def reference_hours(values: list[float], start_ms: int) -> dict[int, float]:
 
 def stored_hours(sessions: sessionmaker[Session], device_id: str) -> dict[int, float]:
     with sessions() as session:
-        rows = session.execute(select(HourlyConsumption.hour_start_utc, HourlyConsumption.energy_kwh)
-                               .where(HourlyConsumption.device_id == device_id))
+        rows = session.execute(
+            select(HourlyConsumption.hour_start_utc, HourlyConsumption.energy_kwh).where(
+                HourlyConsumption.device_id == device_id
+            )
+        )
         return {hour_ms(h): kwh for h, kwh in rows}
 
 
 def messages(device_id: str, values: list[float]) -> list[Measurement]:
-    return [Measurement(device_id, Reading(START_MS + i * STEP_MS, v)) for i, v in enumerate(values)]
+    return [
+        Measurement(device_id, Reading(START_MS + i * STEP_MS, v)) for i, v in enumerate(values)
+    ]
 
 
 def run_batches(sessions: sessionmaker[Session], items: list[Measurement], size: int) -> list[str]:
     statuses: list[str] = []
     for start in range(0, len(items), size):
         with transaction(sessions) as session:
-            statuses += [r.status for r in ingest(session, items[start:start + size]).results]
+            statuses += [r.status for r in ingest(session, items[start : start + size]).results]
     return statuses
 
 
@@ -77,7 +82,9 @@ def device_id(sessions: sessionmaker[Session]) -> str:
         return make_device(session, max_kwh=10_000).id
 
 
-def test_sensor_csv_in_order_matches_the_reference(sessions: sessionmaker[Session], device_id: str) -> None:
+def test_sensor_csv_in_order_matches_the_reference(
+    sessions: sessionmaker[Session], device_id: str
+) -> None:
     values = sensor_values()
     statuses = run_batches(sessions, messages(device_id, values), 500)
     assert statuses.count("stored") == len(values)
@@ -98,7 +105,9 @@ def test_shuffled_and_redelivered_readings_give_the_same_totals(
     assert_hours_equal(stored_hours(sessions, device_id), reference_hours(values, START_MS))
 
 
-def test_mostly_in_order_with_late_readings(sessions: sessionmaker[Session], device_id: str) -> None:
+def test_mostly_in_order_with_late_readings(
+    sessions: sessionmaker[Session], device_id: str
+) -> None:
     values = sensor_values(800)
     items = messages(device_id, values)
     late = set(random.Random(9).sample(range(len(items)), 40))
@@ -112,16 +121,34 @@ def test_conflicting_duplicates_and_unknown_devices_are_rejected(
 ) -> None:
     now = START_MS + 10 * STEP_MS
     batch = [
-        parse_item({"timestamp": START_MS, "device_id": device_id, "measurement_value": 1.0}, now_ms=now),
-        parse_item({"timestamp": START_MS, "device_id": device_id, "measurement_value": 1.0}, now_ms=now),
-        parse_item({"timestamp": START_MS, "device_id": device_id, "measurement_value": 2.0}, now_ms=now),
-        parse_item({"timestamp": START_MS, "device_id": "00000000-0000-4000-8000-000000000000",
-                    "measurement_value": 1.0}, now_ms=now),
+        parse_item(
+            {"timestamp": START_MS, "device_id": device_id, "measurement_value": 1.0}, now_ms=now
+        ),
+        parse_item(
+            {"timestamp": START_MS, "device_id": device_id, "measurement_value": 1.0}, now_ms=now
+        ),
+        parse_item(
+            {"timestamp": START_MS, "device_id": device_id, "measurement_value": 2.0}, now_ms=now
+        ),
+        parse_item(
+            {
+                "timestamp": START_MS,
+                "device_id": "00000000-0000-4000-8000-000000000000",
+                "measurement_value": 1.0,
+            },
+            now_ms=now,
+        ),
         parse_body(b"{oops", now_ms=now),
     ]
     with transaction(sessions) as session:
         results = ingest(session, batch).results
-    assert [r.status for r in results] == ["stored", "duplicate", "rejected", "rejected", "rejected"]
+    assert [r.status for r in results] == [
+        "stored",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
     assert "conflicting" in (results[2].reason or "")
     assert "unknown device" in (results[3].reason or "")
     assert "malformed JSON" in (results[4].reason or "")
@@ -131,16 +158,42 @@ def test_conflicting_duplicates_and_unknown_devices_are_rejected(
     ("payload", "reason"),
     [
         ({"timestamp": 1, "device_id": "x", "measurement_value": 1}, "UUID"),
-        ({"timestamp": 1_700_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000"},
-         "missing"),
-        ({"timestamp": 1_700_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000",
-          "measurement_value": "3"}, "number"),
-        ({"timestamp": 1_700_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000",
-          "measurement_value": -1}, ">= 0"),
-        ({"timestamp": 900_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000",
-          "measurement_value": 1}, "2000"),
-        ({"timestamp": 4_000_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000",
-          "measurement_value": 1}, "after now"),
+        (
+            {"timestamp": 1_700_000_000_000, "device_id": "00000000-0000-4000-8000-000000000000"},
+            "missing",
+        ),
+        (
+            {
+                "timestamp": 1_700_000_000_000,
+                "device_id": "00000000-0000-4000-8000-000000000000",
+                "measurement_value": "3",
+            },
+            "number",
+        ),
+        (
+            {
+                "timestamp": 1_700_000_000_000,
+                "device_id": "00000000-0000-4000-8000-000000000000",
+                "measurement_value": -1,
+            },
+            ">= 0",
+        ),
+        (
+            {
+                "timestamp": 900_000_000_000,
+                "device_id": "00000000-0000-4000-8000-000000000000",
+                "measurement_value": 1,
+            },
+            "2000",
+        ),
+        (
+            {
+                "timestamp": 4_000_000_000_000,
+                "device_id": "00000000-0000-4000-8000-000000000000",
+                "measurement_value": 1,
+            },
+            "after now",
+        ),
         ([1, 2], "object"),
     ],
 )
@@ -154,8 +207,12 @@ def test_one_alert_per_device_and_hour_with_peak_updates(sessions: sessionmaker[
         owner = make_user(session)
         device = make_device(session, owner=owner, max_kwh=1.0)
     hour = START_MS // HOUR_MS * HOUR_MS + HOUR_MS
-    readings = [(hour, 10.0), (hour + 20 * 60_000, 10.6), (hour + 40 * 60_000, 11.2),
-                (hour + 50 * 60_000, 11.5)]
+    readings = [
+        (hour, 10.0),
+        (hour + 20 * 60_000, 10.6),
+        (hour + 40 * 60_000, 11.2),
+        (hour + 50 * 60_000, 11.5),
+    ]
     events = []
     for ts, value in readings + readings:  # the second pass is a full redelivery
         with transaction(sessions) as session:
@@ -164,8 +221,12 @@ def test_one_alert_per_device_and_hour_with_peak_updates(sessions: sessionmaker[
     assert events[0].owner_id == owner.id and events[0].max_hourly_kwh == 1.0
     assert events[1].energy_kwh == pytest.approx(1.5)
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Alert)
-                              .where(Alert.device_id == device.id)) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Alert).where(Alert.device_id == device.id)
+            )
+            == 1
+        )
 
 
 @pytest.mark.mariadb
@@ -189,7 +250,7 @@ def test_two_concurrent_consumers_lose_nothing_and_alert_once(
                 for attempt in range(5):
                     try:
                         with transaction(sessions) as session:
-                            ingest(session, part[start:start + 50])
+                            ingest(session, part[start : start + 50])
                         break
                     except Exception:  # deadlock victim: the broker would redeliver the batch
                         if attempt == 4:
@@ -208,6 +269,7 @@ def test_two_concurrent_consumers_lose_nothing_and_alert_once(
         assert_hours_equal(stored_hours(sessions, device), expected)
     over = {h for h, kwh in expected.items() if kwh > 5.0}
     with sessions() as session:
-        alerts = session.execute(select(Alert.device_id, Alert.hour_start_utc)
-                                 .where(Alert.device_id.in_(ids))).all()
+        alerts = session.execute(
+            select(Alert.device_id, Alert.hour_start_utc).where(Alert.device_id.in_(ids))
+        ).all()
     assert len(alerts) == len(set(alerts)) == len(over) * len(ids)

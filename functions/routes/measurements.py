@@ -1,0 +1,68 @@
+"""HTTP ingestion: POST /api/measurements with per-item results."""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+from sqlalchemy import select
+
+from routes._http import endpoint, json_response
+from shared.auth import authenticate, require_admin
+from shared.devices import hash_device_key
+from shared.errors import BadRequest, Unauthorized, ValidationFailed
+from shared.ingestion.pipeline import parse_http_items, store_batch
+from shared.models import Device
+from shared.platform import Platform, get_platform
+
+bp = func.Blueprint()
+MAX_ITEMS = 1000
+
+
+def _device_for_key(platform: Platform, key: str) -> str:
+    with platform.readers() as session:
+        device_id = session.scalar(select(Device.id).where(Device.key_hash == hash_device_key(key)))
+    if device_id is None:
+        raise Unauthorized("Unknown device key.")
+    return device_id
+
+
+def _caller_device(platform: Platform, req: func.HttpRequest) -> str | None:
+    """The device a device key is bound to, or None for an administrator's token."""
+    key = req.headers.get("X-Device-Key")
+    if key:
+        return _device_for_key(platform, key.strip())
+    with platform.readers() as session:
+        require_admin(authenticate(platform, session, req.headers.get("Authorization")))
+    return None
+
+
+def _items(req: func.HttpRequest) -> list[object]:
+    try:
+        data = json.loads(req.get_body() or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, list) or not 1 <= len(data) <= MAX_ITEMS:
+        raise ValidationFailed(f"The body must be a JSON array of 1 to {MAX_ITEMS} measurements.")
+    return data
+
+
+@bp.route(route="measurements", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def post_measurements(req: func.HttpRequest) -> func.HttpResponse:
+    """Store readings sent over HTTP (device key or admin token); answer per item."""
+    platform = get_platform()
+    only_device = _caller_device(platform, req)
+    outcome = store_batch(platform, parse_http_items(_items(req), only_device=only_device))
+    results = [
+        {"index": i, "status": r.status, **({"reason": r.reason} if r.reason else {})}
+        for i, r in enumerate(outcome.results)
+    ]
+    return json_response(
+        {
+            "results": results,
+            "stored": outcome.count("stored"),
+            "duplicates": outcome.count("duplicate"),
+            "rejected": outcome.count("rejected"),
+        }
+    )

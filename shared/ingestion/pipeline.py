@@ -1,0 +1,84 @@
+"""Entry points used by the edges: a queue batch and an HTTP batch, each one transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+
+from shared.db import transaction
+from shared.ingestion.messages import Measurement, Rejection, dead_letter, parse_body, parse_item
+from shared.ingestion.service import BatchOutcome, ingest
+from shared.models import Device
+from shared.notify import LoggingNotifier, Notifier, notify_committed
+from shared.platform import Platform
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def default_notifier() -> Notifier:
+    """The notifier configured by settings (logging until a push channel is configured)."""
+    return LoggingNotifier()
+
+
+def _owners(platform: Platform, outcome: BatchOutcome) -> dict[str, str | None]:
+    if not outcome.hours_changed:
+        return {}
+    with platform.readers() as session:
+        rows = session.execute(
+            Device.__table__.select()
+            .with_only_columns(Device.id, Device.owner_id)
+            .where(Device.id.in_(list(outcome.hours_changed)))
+        )
+        return {row.id: row.owner_id for row in rows}
+
+
+def store_batch(
+    platform: Platform, items: Sequence[Measurement | Rejection], notifier: Notifier | None = None
+) -> BatchOutcome:
+    """Ingest parsed items in one transaction, then notify (after the commit)."""
+    with transaction(platform.sessions) as session:
+        outcome = ingest(session, items)
+    notify_committed(notifier or default_notifier(), outcome, _owners(platform, outcome))
+    return outcome
+
+
+def process_queue_batch(
+    platform: Platform, bodies: Sequence[str | bytes], notifier: Notifier | None = None
+) -> tuple[BatchOutcome, list[str]]:
+    """Store a batch of queue bodies; return the outcome and dead-letter envelopes."""
+    now_ms = int(time.time() * 1000)
+    items = [parse_body(body, now_ms=now_ms) for body in bodies]
+    outcome = store_batch(platform, items, notifier)
+    letters = [
+        dead_letter(result.reason or "rejected", body, received_at_ms=now_ms)
+        for body, result in zip(bodies, outcome.results, strict=True)
+        if result.status == "rejected"
+    ]
+    logger.info(
+        "ingested %d messages: %d stored, %d duplicate, %d dead-lettered, %d alerts",
+        len(bodies),
+        outcome.count("stored"),
+        outcome.count("duplicate"),
+        len(letters),
+        len(outcome.alerts),
+    )
+    return outcome, letters
+
+
+def parse_http_items(
+    raw_items: Sequence[object], *, only_device: str | None
+) -> list[Measurement | Rejection]:
+    """Validate HTTP items; a device key may only write readings of its own device."""
+    now_ms = int(time.time() * 1000)
+    items = [parse_item(raw, now_ms=now_ms) for raw in raw_items]
+    if only_device is None:
+        return items
+    return [
+        Rejection(f"this device key belongs to device {only_device}")
+        if isinstance(item, Measurement) and item.device_id != only_device
+        else item
+        for item in items
+    ]

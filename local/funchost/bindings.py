@@ -76,4 +76,6 @@ def binding_type(binding: Mapping[str, Any]) -> str:
 
 def default_registry() -> BindingRegistry:
     """The registry the CLI uses; broker binders are added here as they are written."""
-    return BindingRegistry()
+    from local.funchost import rabbitmq  # here: rabbitmq imports this module
+
+    return rabbitmq.register(BindingRegistry())

@@ -124,9 +124,10 @@ def build_engines(options: RunOptions, observer: Observer | None = None) -> list
     """Validate everything up front, then one engine per device over the same CSV."""
     check_options(options)
     start_ms = parse_start_ms(options.start)
+    ids = device_ids(options)
     source: CsvSource = read_csv(options.csv)
     engines = []
-    for device_id in device_ids(options):
+    for device_id in ids:
         config = EngineConfig(
             device_id=device_id,
             state_path=state_path(options.state_dir, device_id),

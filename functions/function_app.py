@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import azure.functions as func
-from routes import auth, consumption, devices, docs, health, ingest, me, measurements, users
+from routes import (
+    alerts,
+    auth,
+    consumption,
+    devices,
+    docs,
+    health,
+    ingest,
+    me,
+    measurements,
+    realtime,
+    users,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -14,6 +26,8 @@ for blueprint in (
     me.bp,
     consumption.bp,
     measurements.bp,
+    alerts.bp,
+    realtime.bp,
     ingest.bp,
     health.bp,
     docs.bp,

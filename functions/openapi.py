@@ -10,6 +10,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.schemas import (
+    AckAllResult,
+    AlertPage,
+    AlertPublic,
     DayConsumption,
     DeviceCreate,
     DeviceCreated,
@@ -19,6 +22,7 @@ from shared.schemas import (
     LoginRequest,
     MeasurementBatch,
     MeasurementResults,
+    NegotiateResult,
     Page,
     RefreshRequest,
     TokenPair,
@@ -207,6 +211,42 @@ OPERATIONS: tuple[Operation, ...] = (
         request=MeasurementBatch,
         errors=(400, 401, 403, 422),
     ),
+    Operation(
+        "get",
+        "/me/alerts",
+        "My alerts, newest first",
+        "alerts",
+        "user",
+        response=AlertPage,
+        query=(*PAGE, "since", "unacknowledged"),
+        errors=(422,),
+    ),
+    Operation(
+        "post",
+        "/me/alerts/{id}/ack",
+        "Acknowledge an alert",
+        "alerts",
+        "user",
+        response=AlertPublic,
+        errors=(404,),
+    ),
+    Operation(
+        "post",
+        "/me/alerts/ack-all",
+        "Acknowledge all my alerts",
+        "alerts",
+        "user",
+        response=AckAllResult,
+    ),
+    Operation(
+        "post",
+        "/realtime/negotiate",
+        "WebSocket URL for live alerts",
+        "realtime",
+        "user",
+        response=NegotiateResult,
+        errors=(503,),
+    ),
     Operation("get", "/health", "Health", "health", "none"),
     Operation("get", "/openapi.json", "This document", "docs", "none"),
     Operation("get", "/docs", "Readable API documentation", "docs", "none"),
@@ -219,6 +259,8 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "owner_id": {"type": "string", "format": "uuid"},
     "date": {"type": "string", "format": "date", "description": "Local day, YYYY-MM-DD"},
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
+    "since": {"type": "string", "format": "date-time"},
+    "unacknowledged": {"type": "boolean"},
 }
 REQUIRED_QUERY = {"date"}
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
@@ -267,13 +309,14 @@ def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             ok["content"] = {"text/html": {"schema": {"type": "string"}}}
     codes = set(op.errors) | ({401} if op.auth != "none" else set())
     codes |= {403} if op.auth in ("admin", "device") else set()
-    codes |= {503} if op.path == "/health" else set()
+    codes |= {503} if op.path in ("/health", "/realtime/negotiate") else set()
     out: dict[str, Any] = {str(op.ok): ok}
     for code in sorted(codes):
-        media = "application/json" if code == 503 else "application/problem+json"
+        plain = code == 503 and op.path == "/health"
+        media = "application/json" if plain else "application/problem+json"
         out[str(code)] = {
             "description": "Error",
-            "content": {media: {"schema": PROBLEM if code != 503 else {"type": "object"}}},
+            "content": {media: {"schema": {"type": "object"} if plain else PROBLEM}},
         }
     return out
 

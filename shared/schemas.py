@@ -197,3 +197,39 @@ class MeasurementResults(BaseModel):
     stored: int
     duplicates: int
     rejected: int
+
+
+class AlertPublic(BaseModel):
+    """An over-maximum hour as the owner sees it."""
+
+    id: str
+    device_id: str
+    device_description: str | None
+    hour_start: str
+    energy_kwh: float
+    max_hourly_kwh: float
+    created_at: str
+    acknowledged_at: str | None
+
+
+class AlertPage(BaseModel):
+    """A page of alerts with the count still unacknowledged."""
+
+    items: list[AlertPublic]
+    total: int
+    limit: int
+    offset: int
+    unacknowledged: int
+
+
+class AckAllResult(BaseModel):
+    """Response of POST /me/alerts/ack-all."""
+
+    acknowledged: int
+
+
+class NegotiateResult(BaseModel):
+    """A WebSocket URL bound to the caller's user id."""
+
+    url: str
+    expires_in: int

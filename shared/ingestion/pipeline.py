@@ -13,14 +13,24 @@ from shared.ingestion.service import BatchOutcome, ingest
 from shared.models import Device
 from shared.notify import LoggingNotifier, Notifier, notify_committed
 from shared.platform import Platform
+from shared.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _notifier_for(connection_string: str | None, hub: str) -> Notifier:
+    if not connection_string:
+        return LoggingNotifier()
+    from shared.realtime import WebPubSubNotifier
+
+    return WebPubSubNotifier(connection_string, hub)
+
+
 def default_notifier() -> Notifier:
-    """The notifier configured by settings (logging until a push channel is configured)."""
-    return LoggingNotifier()
+    """Web PubSub when WEBPUBSUB_CONNECTION_STRING is set, else a logging notifier."""
+    settings = get_settings()
+    return _notifier_for(settings.WEBPUBSUB_CONNECTION_STRING, settings.WEBPUBSUB_HUB)
 
 
 def _owners(platform: Platform, outcome: BatchOutcome) -> dict[str, str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,16 +91,31 @@ class Api:
         return dict(r.json())
 
 
-@pytest.fixture(scope="module")
-def api_base_url(migrated_url: str) -> Iterator[str]:
-    """Serve functions/function_app.py through the local host against the migrated database."""
-    os.environ["DATABASE_URL"] = migrated_url
+@contextmanager
+def serve_api(database_url: str, **env: str) -> Iterator[str]:
+    """Serve functions/function_app.py through the local host; yield the /api base URL."""
+    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", *env)}
+    os.environ.update(DATABASE_URL=database_url, **env)
     reset_platform()
     host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
-    with serve_in_thread(lambda: start_host(host, port=0)) as port:
-        yield f"http://127.0.0.1:{port}/api"
-    reset_platform()
-    dispose_all()
+    try:
+        with serve_in_thread(lambda: start_host(host, port=0)) as port:
+            yield f"http://127.0.0.1:{port}/api"
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_platform()
+        dispose_all()
+
+
+@pytest.fixture(scope="module")
+def api_base_url(migrated_url: str) -> Iterator[str]:
+    """The API against the migrated database."""
+    with serve_api(migrated_url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

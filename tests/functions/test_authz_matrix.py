@@ -65,6 +65,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/me/devices", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
     ("GET", "/me/devices/{dA}/consumption", None, {"anon": 401, "A": 200, "B": 404, "admin": 404}),
     ("GET", "/me/devices/{dB}/consumption", None, {"anon": 401, "A": 404, "B": 200}),
+    ("GET", "/me/alerts", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
+    ("POST", "/me/alerts/ack-all", None, {"anon": 401, "A": 200}),
+    ("POST", "/realtime/negotiate", None, {"anon": 401}),
     ("DELETE", "/devices/{dB}", None, {**ADMIN_ONLY}),
     ("DELETE", "/users/{B}", None, {**ADMIN_ONLY}),
 ]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.functions.conftest import Api
+from local.webpubsub.background import twin_in_thread
+from local.webpubsub.connstr import format_connection_string
+from tests.functions.conftest import Api, serve_api
 
 CHECKS = ",".join(
     [
@@ -21,6 +23,17 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
+
+
+@pytest.fixture(scope="module")
+def api_base_url(migrated_url: str) -> Iterator[str]:
+    """The API with a Web PubSub twin configured, so negotiate works as deployed."""
+    key = "schemathesis-twin-key-" + "s" * 32
+    with (
+        twin_in_thread(format_connection_string("127.0.0.1", 0, key)) as twin,
+        serve_api(migrated_url, WEBPUBSUB_CONNECTION_STRING=twin.connection_string) as base,
+    ):
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,74 @@
+"""The caller's alert history and acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from routes._http import choice_param, endpoint, json_response, page_params, user_scope, uuid_param
+from shared import alerts
+from shared.errors import FieldError, ValidationFailed
+from shared.schemas import AckAllResult, AlertPage
+
+bp = func.Blueprint()
+ANON = func.AuthLevel.ANONYMOUS
+
+
+def _since(req: func.HttpRequest) -> datetime | None:
+    text = req.params.get("since")
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed(
+            "since must be an ISO 8601 timestamp.",
+            errors=[FieldError("since", "invalid timestamp")],
+        ) from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+@bp.route(route="me/alerts", methods=["GET"], auth_level=ANON)
+@endpoint
+def list_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
+    """The caller's alerts, newest first; `since` returns only newer ones."""
+    with user_scope(req, read_only=True) as (session, user):
+        limit, offset = page_params(req)
+        only_open = choice_param(req, "unacknowledged", ("true", "false", "1", "0")) in (
+            "1",
+            "true",
+        )
+        items, total, open_count = alerts.list_alerts(
+            session,
+            owner_id=user.id,
+            limit=limit,
+            offset=offset,
+            since=_since(req),
+            unacknowledged_only=only_open,
+        )
+        return json_response(
+            AlertPage(
+                items=items, total=total, limit=limit, offset=offset, unacknowledged=open_count
+            )
+        )
+
+
+@bp.route(route="me/alerts/{id}/ack", methods=["POST"], auth_level=ANON)
+@endpoint
+def ack_my_alert(req: func.HttpRequest) -> func.HttpResponse:
+    """Acknowledge one alert."""
+    with user_scope(req) as (session, user):
+        alert_id = uuid_param(req.route_params.get("id"), what="alert")
+        return json_response(alerts.acknowledge(session, owner_id=user.id, alert_id=alert_id))
+
+
+@bp.route(route="me/alerts/ack-all", methods=["POST"], auth_level=ANON)
+@endpoint
+def ack_all_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
+    """Acknowledge every open alert of the caller."""
+    with user_scope(req) as (session, user):
+        count = alerts.acknowledge_all(session, owner_id=user.id)
+        return json_response(AckAllResult(acknowledged=count))

@@ -1,0 +1,100 @@
+"""Real-time push over Azure Web PubSub (or the local twin): tokens and a non-blocking notifier."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import lru_cache
+from threading import BoundedSemaphore
+from typing import Any
+
+from azure.messaging.webpubsubservice import WebPubSubServiceClient
+
+from shared.errors import DomainError
+from shared.ingestion.service import AlertEvent
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+TOKEN_MINUTES = 60
+MAX_PENDING_SENDS = 1000
+
+
+class RealtimeUnavailable(DomainError):
+    """No Web PubSub connection string is configured."""
+
+    status = 503
+    title = "Real-time channel unavailable"
+    type_slug = "realtime-unavailable"
+
+
+@lru_cache(maxsize=4)
+def service_client(connection_string: str, hub: str) -> WebPubSubServiceClient:
+    """One SDK client per connection string and hub."""
+    return WebPubSubServiceClient.from_connection_string(
+        connection_string, hub=hub, connection_timeout=2, read_timeout=3
+    )
+
+
+def client_url(settings: Settings, user_id: str) -> tuple[str, int]:
+    """Return a WebSocket URL bound to user_id, and its lifetime in seconds."""
+    if not settings.WEBPUBSUB_CONNECTION_STRING:
+        raise RealtimeUnavailable("Live updates are not configured on this server.")
+    client = service_client(settings.WEBPUBSUB_CONNECTION_STRING, settings.WEBPUBSUB_HUB)
+    token = client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
+    return str(token["url"]), TOKEN_MINUTES * 60
+
+
+def alert_message(event: AlertEvent) -> dict[str, Any]:
+    """The JSON pushed to the owner for an alert change."""
+    return {
+        "type": "alert.opened" if event.change == "opened" else "alert.updated",
+        "alert": {
+            "id": event.alert_id,
+            "device_id": event.device_id,
+            "hour_start": event.hour_start_utc.replace(tzinfo=UTC).isoformat(),
+            "energy_kwh": event.energy_kwh,
+            "max_hourly_kwh": event.max_hourly_kwh,
+        },
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+class WebPubSubNotifier:
+    """Sends to each owner's connections with send_to_user, off the ingestion path."""
+
+    def __init__(self, connection_string: str, hub: str, *, workers: int = 4) -> None:
+        self._client = service_client(connection_string, hub)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webpubsub")
+        self._slots = BoundedSemaphore(MAX_PENDING_SENDS)
+
+    def alerts_changed(self, events: list[AlertEvent]) -> None:
+        """Queue one message per event to its owner."""
+        for event in events:
+            if event.owner_id is not None:
+                self._submit(event.owner_id, alert_message(event))
+
+    def consumption_updated(self, owners: dict[str, set[str]]) -> None:
+        """Tell each owner which of their devices changed."""
+        for owner_id, device_ids in owners.items():
+            self._submit(
+                owner_id, {"type": "consumption.updated", "device_ids": sorted(device_ids)}
+            )
+
+    def _submit(self, user_id: str, message: dict[str, Any]) -> None:
+        if not self._slots.acquire(blocking=False):
+            logger.warning(
+                "push queue full; dropping %s for %s (clients catch up via the API)",
+                message["type"],
+                user_id,
+            )
+            return
+        self._pool.submit(self._send, user_id, message)
+
+    def _send(self, user_id: str, message: dict[str, Any]) -> None:
+        try:
+            self._client.send_to_user(user_id, message, content_type="application/json")
+        except Exception:
+            logger.exception("send_to_user failed for %s (%s)", user_id, message["type"])
+        finally:
+            self._slots.release()

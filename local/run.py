@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
 import signal
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "4280")))
     parser.add_argument("--bind", default=os.environ.get("BIND_ADDRESS", "127.0.0.1"))
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
+    parser.add_argument(
+        "--pubsub-port", type=int, default=int(os.environ.get("WEBPUBSUB_PORT", "7072"))
+    )
     return parser.parse_args()
 
 
@@ -44,6 +48,21 @@ def prepare_database(data_dir: Path) -> str:
     return url
 
 
+async def start_pubsub_twin(bind: str, port: int) -> tuple[web.AppRunner | None, str]:
+    """Start the Web PubSub twin unless a real connection string is configured."""
+    configured = os.environ.get("WEBPUBSUB_CONNECTION_STRING")
+    if configured:
+        return None, configured
+    from local.webpubsub import start_twin
+    from local.webpubsub.connstr import format_connection_string
+
+    key = secrets.token_urlsafe(32)
+    runner, actual = await start_twin(format_connection_string(bind, port, key), port)
+    connection_string = format_connection_string(bind, actual, key)
+    os.environ["WEBPUBSUB_CONNECTION_STRING"] = connection_string
+    return runner, connection_string
+
+
 async def _start_web(bind: str, port: int, api_url: str) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(build_webapp(DIST_DIR, api_url))
     await runner.setup()
@@ -51,7 +70,7 @@ async def _start_web(bind: str, port: int, api_url: str) -> tuple[web.AppRunner,
     return runner, int(runner.addresses[0][1])
 
 
-def _announce(api_url: str, web_url: str, database_url: str) -> None:
+def _announce(api_url: str, web_url: str, database_url: str, pubsub: str) -> None:
     from shared.platform import get_platform
 
     settings = get_platform().settings
@@ -61,6 +80,14 @@ def _announce(api_url: str, web_url: str, database_url: str) -> None:
     logger.info("  Web app     %s", web_url)
     logger.info("  API         %s  (docs: %s/docs)", api_url, api_url)
     logger.info("  Database    %s", safe_db)
+    logger.info("  Web PubSub  %s", pubsub.split(";")[0] + ";" + pubsub.split(";")[1])
+    rabbit = os.environ.get("RABBITMQ_URL")
+    logger.info(
+        "  Readings    %s",
+        f"RabbitMQ queue 'measurements' ({rabbit.split('@')[-1]}) and POST /api/measurements"
+        if rabbit
+        else "POST /api/measurements (set RABBITMQ_URL to consume the measurements queue)",
+    )
     if settings.uses_default_admin:
         logger.warning(
             "  Admin login %s / %s  (LOCAL DEFAULTS - never use outside a laptop)",
@@ -76,6 +103,7 @@ def _announce(api_url: str, web_url: str, database_url: str) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     """Start every local component and run until interrupted."""
+    pubsub_runner, pubsub = await start_pubsub_twin(args.bind, args.pubsub_port)
     database_url = prepare_database(args.data_dir)
     host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
     api_runner, api_port = await start_host(host, bind=args.bind, port=args.api_port)
@@ -83,7 +111,7 @@ async def main_async(args: argparse.Namespace) -> None:
     web_runner, web_port = await _start_web(
         args.bind, args.web_port, f"http://{args.bind}:{api_port}"
     )
-    _announce(api_url, f"http://{args.bind}:{web_port}/", database_url)
+    _announce(api_url, f"http://{args.bind}:{web_port}/", database_url, pubsub)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -93,6 +121,8 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         logger.info("stopping")
         await web_runner.cleanup()
+        if pubsub_runner is not None:
+            await pubsub_runner.cleanup()
         await api_runner.cleanup()
 
 

@@ -42,13 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--csv", help="CSV of cumulative kWh readings (values, or timestamp,value rows)")
     add("--dest", help="amqp://user:pass@host:5672/ | Endpoint=sb://... | http://host:port")
     add("--device-key", help="device key for an HTTP destination")
+    add("--token", help="admin bearer token for HTTP (many devices, one credential)")
     add("--interval", type=float, help="seconds between readings (default 600)")
     add("--replay", action="store_true", default=None, help="virtual clock: start + interval × i")
     add("--start", help="replay start, ISO 8601 with offset (default: now)")
     add("--rate", type=float, help="replay readings per second per device (0 = fast)")
     add("--state-dir", help=f"resume state directory (default {DEFAULT_STATE_DIR})")
     add("--devices", type=int, help="simulate N devices from this process")
-    add("--device-ids-file", help="device UUIDs for --devices, one a line")
+    add("--device-ids-file", help="`uuid` or `uuid,device-key` lines for --devices")
     add("--queue", help="queue name (default measurements)")
     add("--max-retries", type=int, help="retries before giving up (default 8)")
     add("-v", "--verbose", action="store_true", help="log every retry and reconnect")
@@ -71,6 +72,7 @@ def resolve_options(args: argparse.Namespace) -> RunOptions:
         csv=Path(merged["csv"]),
         dest=str(merged["dest"]),
         device_key=merged.get("device_key"),
+        token=merged.get("token"),
         interval_s=float(merged["interval"]),
         replay=bool(merged["replay"]),
         start=merged.get("start"),

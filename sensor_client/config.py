@@ -14,6 +14,7 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
     "csv": (str,),
     "dest": (str,),
     "device_key": (str,),
+    "token": (str,),
     "interval": (int, float),
     "replay": (bool,),
     "start": (str,),

@@ -25,6 +25,7 @@ class RunOptions:
     csv: Path
     dest: str
     device_key: str | None = None
+    token: str | None = None  # admin bearer token for HTTP: one credential for many devices
     interval_s: float = 600.0
     replay: bool = False
     start: str | None = None
@@ -63,7 +64,7 @@ def check_options(options: RunOptions) -> None:
         raise InputError("a destination is required (amqp://..., Endpoint=sb://..., http://...)")
 
 
-def make_transport(options: RunOptions, device_id: str) -> Transport:
+def make_transport(options: RunOptions, device_id: str, device_key: str | None = None) -> Transport:
     """Pick the transport from the destination's form."""
     dest = options.dest.strip()
     if dest.startswith(("amqp://", "amqps://")):
@@ -77,57 +78,63 @@ def make_transport(options: RunOptions, device_id: str) -> Transport:
     if dest.startswith(("http://", "https://")):
         from sensor_client.transports.http import HttpTransport
 
-        if not options.device_key:
-            raise InputError("an HTTP destination needs --device-key")
-        return HttpTransport(dest, options.device_key)
+        key = device_key or options.device_key
+        if not key and not options.token:
+            raise InputError("an HTTP destination needs --device-key (or an admin --token)")
+        return HttpTransport(dest, key, token=options.token)
     raise InputError(
         f"destination {dest[:40]!r} is none of amqp://..., Endpoint=sb://... or http(s)://..."
     )
 
 
-def read_device_ids(path: Path) -> list[str]:
-    """Device UUIDs, one a line; blank lines and `#` comments skipped."""
+DeviceEntry = tuple[str, str | None]  # (device id, its HTTP device key when the file gives one)
+
+
+def read_device_ids(path: Path) -> list[DeviceEntry]:
+    """`uuid` or `uuid,device-key` lines; blank lines and `#` comments skipped."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InputError(f"cannot read device id file {path}: {exc.strerror or exc}") from None
-    ids, problems = [], []
+    entries: list[DeviceEntry] = []
+    problems = []
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if text and not text.startswith("#"):
+            device, _, key = text.partition(",")
             try:
-                ids.append(validate_device_id(text))
+                entries.append((validate_device_id(device), key.strip() or None))
             except InputError as exc:
                 problems.append(f"line {number}: {exc}")
     if problems:
         raise InputError(f"{path}: bad device ids:\n  " + "\n  ".join(problems))
-    return ids
+    return entries
 
 
-def device_ids(options: RunOptions) -> list[str]:
-    """The ids to simulate: the file's, else the given id plus stable derived ones."""
+def device_entries(options: RunOptions) -> list[DeviceEntry]:
+    """The devices to simulate: the file's, else the given id plus stable derived ones."""
     first = validate_device_id(options.device_id)
     if options.device_ids_file is not None:
-        ids = read_device_ids(options.device_ids_file)
-        if len(ids) < options.devices:
+        entries = read_device_ids(options.device_ids_file)
+        if len(entries) < options.devices:
             raise InputError(
-                f"{options.device_ids_file} holds {len(ids)} ids, "
+                f"{options.device_ids_file} holds {len(entries)} ids, "
                 f"--devices asks for {options.devices}"
             )
-        return ids[: options.devices]
+        return entries[: options.devices]
     # derived with uuid5 so a restarted load run finds the same devices and their state
     derived = [str(uuid.uuid5(uuid.UUID(first), f"sim-{i}")) for i in range(1, options.devices)]
-    return [first, *derived]
+    return [(device, None) for device in [first, *derived]]
 
 
 def build_engines(options: RunOptions, observer: Observer | None = None) -> list[Engine]:
     """Validate everything up front, then one engine per device over the same CSV."""
     check_options(options)
     start_ms = parse_start_ms(options.start)
-    ids = device_ids(options)
+    entries = device_entries(options)
     source: CsvSource = read_csv(options.csv)
     engines = []
-    for device_id in ids:
+    for device_id, device_key in entries:
         config = EngineConfig(
             device_id=device_id,
             state_path=state_path(options.state_dir, device_id),
@@ -137,5 +144,6 @@ def build_engines(options: RunOptions, observer: Observer | None = None) -> list
             rate=options.rate,
             max_retries=options.max_retries,
         )
-        engines.append(Engine(config, source, make_transport(options, device_id), observer))
+        transport = make_transport(options, device_id, device_key)
+        engines.append(Engine(config, source, transport, observer))
     return engines

@@ -21,13 +21,24 @@ OUTCOMES = frozenset({"stored", "duplicate", "rejected"})
 class HttpTransport:
     """Posts each batch as a JSON list; `rejected` items are permanent and counted, not resent."""
 
-    def __init__(self, base_url: str, device_key: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        device_key: str | None = None,
+        *,
+        token: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise PermanentTransportError(
                 f"HTTP destination {base_url!r} must start with http(s)://"
             )
+        if not device_key and not token:
+            raise PermanentTransportError("HTTP ingestion needs a device key or an admin token")
         self._url = base_url.rstrip("/") + "/api/measurements"
-        self._device_key = device_key
+        self._auth = (
+            {"X-Device-Key": device_key} if device_key else {"Authorization": f"Bearer {token}"}
+        )
         self._timeout_s = timeout_s
         self.rejected = 0
         self.duplicates = 0
@@ -42,7 +53,7 @@ class HttpTransport:
             self._url,
             data=body,
             method="POST",
-            headers={"Content-Type": CONTENT_TYPE, "X-Device-Key": self._device_key},
+            headers={"Content-Type": CONTENT_TYPE, **self._auth},
         )
         try:
             with urllib.request.urlopen(request, timeout=self._timeout_s) as response:  # noqa: S310
@@ -101,5 +112,5 @@ def _status_error(status: int, detail: str) -> TransportError:
     if status >= 500 or status in RETRYABLE_STATUS:
         return TransportError(message)
     if status in (401, 403):
-        return PermanentTransportError(f"{message} (check --device-key)")
+        return PermanentTransportError(f"{message} (check --device-key or --token)")
     return PermanentTransportError(message)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from sensor_fakes import DEVICE
 
 DEVICE_KEY = "test-device-key"
+ADMIN_TOKEN = "test-admin-token"
 REJECT_ABOVE_KWH = 1_000_000.0
 
 
@@ -23,9 +25,20 @@ class IngestState:
     requests: list[list[dict[str, Any]]] = field(default_factory=list)
     fail_next: int = 0
     statuses: list[int] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=lambda: {DEVICE_KEY: DEVICE})
 
 
-def _outcome(state: IngestState, index: int, item: dict[str, Any]) -> dict[str, Any]:
+def _caller(state: IngestState, request: web.Request) -> str | None:
+    """The device a key is bound to, "*" for the admin token, None when unauthenticated."""
+    key = request.headers.get("X-Device-Key")
+    if key is not None:
+        return state.keys.get(key)
+    return "*" if request.headers.get("Authorization") == f"Bearer {ADMIN_TOKEN}" else None
+
+
+def _outcome(state: IngestState, caller: str, index: int, item: dict[str, Any]) -> dict[str, Any]:
+    if caller not in ("*", item.get("device_id")):
+        return {"index": index, "status": "rejected", "reason": "key of another device"}
     value = item.get("measurement_value")
     if not isinstance(value, int | float) or value < 0 or value > REJECT_ABOVE_KWH:
         return {"index": index, "status": "rejected", "reason": f"bad value {value!r}"}
@@ -37,10 +50,11 @@ def _outcome(state: IngestState, index: int, item: dict[str, Any]) -> dict[str, 
 
 
 def build_app(state: IngestState) -> web.Application:
-    """The app: key check, 503 on demand, per-item results with de-duplication."""
+    """The app: key or admin token, 503 on demand, per-item results with de-duplication."""
 
     async def ingest(request: web.Request) -> web.Response:
-        if request.headers.get("X-Device-Key") != DEVICE_KEY:
+        caller = _caller(state, request)
+        if caller is None:
             state.statuses.append(401)
             return web.json_response({"title": "bad device key"}, status=401)
         if state.fail_next:
@@ -50,7 +64,8 @@ def build_app(state: IngestState) -> web.Application:
         items = await request.json()
         state.requests.append(items)
         state.statuses.append(200)
-        return web.json_response({"results": [_outcome(state, i, x) for i, x in enumerate(items)]})
+        results = [_outcome(state, caller, i, item) for i, item in enumerate(items)]
+        return web.json_response({"results": results})
 
     app = web.Application()
     app.router.add_post("/api/measurements", ingest)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ingest_server import DEVICE_KEY, IngestState, running_server
+from ingest_server import ADMIN_TOKEN, DEVICE_KEY, IngestState, running_server
 from sensor_fakes import DEVICE
 
 from sensor_client.cli import main
@@ -70,12 +71,18 @@ def test_many_devices_each_with_their_own_state(
     server: tuple[str, IngestState], csv_file: Path, tmp_path: Path
 ) -> None:
     url, state = server
-    assert main([*replay_args(url, csv_file, tmp_path), "--devices", "3"]) == 0
+    args = [*replay_args(url, csv_file, tmp_path), "--devices", "3"]
+    assert main(args) == 0  # one device key for three devices: two are rejected
+    assert {device for device, _ in state.stored} == {DEVICE}
+    shutil.rmtree(tmp_path / "state")
+    assert main([*args, "--device-key", "", "--token", ADMIN_TOKEN]) == 0
     devices = {device for device, _ in state.stored}
     assert len(devices) == 3 and DEVICE in devices and len(state.stored) == 90
     assert len(list((tmp_path / "state").glob("*.json"))) == 3
+    ids = [str(uuid.uuid4()) for _ in range(2)]
+    state.keys.update({f"key-{i}": device for i, device in enumerate(ids)})
     ids_file = tmp_path / "ids.txt"
-    ids_file.write_text("\n".join(str(uuid.uuid4()) for _ in range(2)))
+    ids_file.write_text("".join(f"{device},key-{i}\n" for i, device in enumerate(ids)))
     args = [*replay_args(url, csv_file, tmp_path), "--devices", "2"]
     assert main([*args, "--device-ids-file", str(ids_file)]) == 0
     assert len(state.stored) == 150

@@ -11,7 +11,7 @@ from sensor_fakes import DEVICE
 from sensor_client.engine import Progress
 from sensor_client.errors import InputError
 from sensor_client.progressbar import TerminalProgress, render
-from sensor_client.session import RunOptions, device_ids, make_transport
+from sensor_client.session import RunOptions, device_entries, make_transport
 from sensor_client.transports.http import HttpTransport
 from sensor_client.transports.rabbitmq import RabbitMqTransport
 from sensor_client.transports.servicebus import ServiceBusTransport
@@ -33,13 +33,13 @@ def test_destination_picks_the_transport() -> None:
 
 
 def test_derived_device_ids_are_stable_and_distinct(tmp_path: Path) -> None:
-    ids = device_ids(options("http://h", devices=4))
-    assert ids[0] == DEVICE and len(set(ids)) == 4
-    assert ids == device_ids(options("http://h", devices=4))
+    entries = device_entries(options("http://h", devices=4))
+    assert entries[0] == (DEVICE, None) and len(set(entries)) == 4
+    assert entries == device_entries(options("http://h", devices=4))
     bad = tmp_path / "ids.txt"
     bad.write_text(f"{DEVICE}\nnot-a-uuid\n")
     with pytest.raises(InputError, match="line 2"):
-        device_ids(options("http://h", devices=2, device_ids_file=bad))
+        device_entries(options("http://h", devices=2, device_ids_file=bad))
 
 
 def test_render_and_non_tty_output() -> None:

@@ -28,7 +28,7 @@ for blueprint in (
     measurements.bp,
     alerts.bp,
     realtime.bp,
-    ingest.bp,
+    ingest.build_blueprint(),
     health.bp,
     docs.bp,
 ):

@@ -16,34 +16,11 @@ from shared.ingestion.service import ingest
 from shared.ingestion.store import hour_ms
 from shared.metering import HOUR_MS, Reading
 from shared.models import Alert, HourlyConsumption
-from tests.conftest import KIT_DATA
 from tests.utils.factories import make_device, make_user
+from tests.utils.reference import reference_hours, sensor_values
 
 START_MS = int(datetime(2026, 3, 28, 18, 3, tzinfo=UTC).timestamp() * 1000)  # spans the DST night
 STEP_MS = 10 * 60 * 1000
-
-
-def sensor_values(limit: int | None = None) -> list[float]:
-    values = [float(line) for line in (KIT_DATA / "sensor.csv").read_text().split() if line]
-    return values[:limit] if limit else values
-
-
-def reference_hours(values: list[float], start_ms: int) -> dict[int, float]:
-    """Independent reference: register interpolated at each hour boundary, differenced."""
-    stamps = [start_ms + i * STEP_MS for i in range(len(values))]
-
-    def register_at(t: int) -> float:
-        i = max(0, min(len(stamps) - 2, (t - stamps[0]) // STEP_MS))
-        t0, t1 = stamps[i], stamps[i + 1]
-        return values[i] + (values[i + 1] - values[i]) * (t - t0) / (t1 - t0)
-
-    out: dict[int, float] = {}
-    hour = stamps[0] // HOUR_MS * HOUR_MS
-    while hour < stamps[-1]:
-        lo, hi = max(hour, stamps[0]), min(hour + HOUR_MS, stamps[-1])
-        out[hour] = register_at(hi) - register_at(lo)
-        hour += HOUR_MS
-    return out
 
 
 def stored_hours(sessions: sessionmaker[Session], device_id: str) -> dict[int, float]:

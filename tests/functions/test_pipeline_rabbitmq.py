@@ -1,0 +1,337 @@
+"""sensor.csv through the real RabbitMQ and the local host into MariaDB, with faults.
+
+The host runs as a separate process (like the Functions host), so it can be SIGKILLed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pika
+import pymysql
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sensor_client.message import Measurement as SensorMeasurement
+from sensor_client.transports.rabbitmq import RabbitMqTransport
+from shared.db import transaction
+from shared.ingestion.store import hour_ms
+from shared.models import HourlyConsumption, StoredReading
+from tests.utils.factories import make_device
+from tests.utils.reference import STEP_MS, reference_hours, sensor_values
+from tests.utils.services import (
+    MARIADB_HOST,
+    MARIADB_PASSWORD,
+    MARIADB_PORT,
+    MARIADB_USER,
+    mariadb_database,
+    unavailable,
+)
+
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.mariadb, pytest.mark.slow]
+RABBIT_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+ROOT = Path(__file__).resolve().parents[2]
+START_MS = int((datetime.now(UTC) - timedelta(days=30)).timestamp() * 1000) // STEP_MS * STEP_MS
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """These tests run on MariaDB only: row locks and connection kills are the point."""
+    with mariadb_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def rabbit() -> str:
+    try:
+        pika.BlockingConnection(pika.URLParameters(RABBIT_URL)).close()
+    except pika.exceptions.AMQPError as exc:
+        unavailable("RabbitMQ", repr(exc))
+    return RABBIT_URL
+
+
+@dataclass
+class Host:
+    """The local Functions host process consuming one queue."""
+
+    env: dict[str, str]
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "local.funchost",
+            "--app",
+            "functions/function_app.py",
+            "--port",
+            str(self.port),
+        ]
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(lambda: _healthy(self.port), 60, "host healthy")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def queue(rabbit: str) -> Iterator[str]:
+    name = f"test_measurements_{uuid.uuid4().hex[:10]}"
+    yield name
+    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
+    channel = conn.channel()
+    for q in (name, f"{name}.dlq"):
+        channel.queue_delete(q)
+    conn.close()
+
+
+@pytest.fixture
+def host(migrated_url: str, rabbit: str, queue: str) -> Iterator[Host]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_url,
+        "RABBITMQ_URL": rabbit,
+        "MEASUREMENTS_QUEUE": queue,
+        "WEBPUBSUB_CONNECTION_STRING": "",
+    }
+    running = Host(env, free_port())
+    running.start()
+    yield running
+    running.stop()
+
+
+def publish(rabbit: str, queue: str, device_ids: list[str], values: list[float]) -> int:
+    """Publish each device's readings in time order with the sensor client's transport."""
+    transport = RabbitMqTransport(rabbit, queue=queue, connection_name="test-publisher")
+    transport.connect()
+    batch: list[SensorMeasurement] = []
+    for i, value in enumerate(values):
+        for device_id in device_ids:
+            batch.append(SensorMeasurement(device_id, START_MS + i * STEP_MS, value))
+        if len(batch) >= 500:
+            transport.publish(batch)
+            batch = []
+    transport.publish(batch)
+    transport.close()
+    return len(values) * len(device_ids)
+
+
+def readings_count(sessions: sessionmaker[Session], device_ids: list[str]) -> int:
+    with sessions() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(StoredReading)
+                .where(StoredReading.device_id.in_(device_ids))
+            )
+            or 0
+        )
+
+
+def assert_exact_totals(
+    sessions: sessionmaker[Session], device_ids: list[str], values: list[float]
+) -> None:
+    expected = reference_hours(values, START_MS)
+    for device_id in device_ids:
+        with sessions() as session:
+            rows = session.execute(
+                select(HourlyConsumption.hour_start_utc, HourlyConsumption.energy_kwh).where(
+                    HourlyConsumption.device_id == device_id
+                )
+            ).all()
+        actual = {hour_ms(h): kwh for h, kwh in rows}
+        assert set(actual) == set(expected)
+        bad = {h: (actual[h], kwh) for h, kwh in expected.items() if abs(actual[h] - kwh) > 1e-6}
+        assert bad == {}
+
+
+def devices(sessions: sessionmaker[Session], count: int) -> list[str]:
+    with transaction(sessions) as session:
+        return [make_device(session, max_kwh=10_000).id for _ in range(count)]
+
+
+def test_sensor_csv_for_two_devices_matches_the_reference(
+    host: Host, rabbit: str, queue: str, sessions: sessionmaker[Session]
+) -> None:
+    ids = devices(sessions, 2)
+    values = sensor_values()
+    total = publish(rabbit, queue, ids, values)
+    wait_for(lambda: readings_count(sessions, ids) == total, 120, "all readings stored")
+    assert_exact_totals(sessions, ids, values)
+
+
+def test_sigkill_mid_stream_then_restart_loses_and_doubles_nothing(
+    host: Host, rabbit: str, queue: str, sessions: sessionmaker[Session]
+) -> None:
+    ids = devices(sessions, 2)
+    values = sensor_values()
+    total = publish(rabbit, queue, ids, values)
+    wait_for(lambda: readings_count(sessions, ids) > 500, 60, "consumption started")
+    host.kill()
+    stored_at_kill = readings_count(sessions, ids)
+    assert stored_at_kill < total, "the kill came too late to test anything"
+    host.start()
+    wait_for(lambda: readings_count(sessions, ids) == total, 120, "all readings stored")
+    assert_exact_totals(sessions, ids, values)
+
+
+def _kill_db_connections(database: str) -> int:
+    conn = pymysql.connect(
+        host=MARIADB_HOST,
+        port=MARIADB_PORT,
+        user=MARIADB_USER,
+        password=MARIADB_PASSWORD,
+        autocommit=True,
+    )
+    killed = 0
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s", (database,))
+        for (conn_id,) in cur.fetchall():
+            try:
+                cur.execute(f"KILL CONNECTION {int(conn_id)}")
+                killed += 1
+            except pymysql.err.OperationalError:
+                pass  # already gone
+    conn.close()
+    return killed
+
+
+def _repeat(action: Callable[[], object], stop: threading.Event, every: float) -> threading.Thread:
+    def loop() -> None:
+        while not stop.wait(every):
+            action()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_database_connections_cut_mid_batch(
+    host: Host, rabbit: str, queue: str, sessions: sessionmaker[Session], migrated_url: str
+) -> None:
+    ids = devices(sessions, 2)
+    values = sensor_values()
+    database = migrated_url.rsplit("/", 1)[1].split("?")[0]
+    stop = threading.Event()
+    kills: list[int] = []
+    killer = _repeat(lambda: kills.append(_kill_db_connections(database)), stop, 0.15)
+    total = publish(rabbit, queue, ids, values)
+    wait_for(lambda: readings_count(sessions, ids) > total // 2, 120, "half stored under kills")
+    stop.set()
+    killer.join()
+    assert sum(kills) > 0, "no database connection was cut"
+    wait_for(lambda: readings_count(sessions, ids) == total, 120, "all readings stored")
+    assert_exact_totals(sessions, ids, values)
+
+
+def test_rabbitmq_closing_connections_loses_nothing(
+    host: Host, rabbit: str, queue: str, sessions: sessionmaker[Session]
+) -> None:
+    ids = devices(sessions, 2)
+    values = sensor_values()
+    total = publish(rabbit, queue, ids, values)
+    wait_for(lambda: readings_count(sessions, ids) > 0, 60, "consumption running")
+    assert readings_count(sessions, ids) < total, "everything was stored before the first close"
+    for _ in range(3):
+        subprocess.run(
+            ["rabbitmqctl", "close_all_connections", "fault test"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        time.sleep(0.5)
+    wait_for(lambda: readings_count(sessions, ids) == total, 120, "all readings stored")
+    assert_exact_totals(sessions, ids, values)
+
+
+def test_bad_messages_are_dead_lettered_while_good_ones_flow(
+    host: Host, rabbit: str, queue: str, sessions: sessionmaker[Session]
+) -> None:
+    ids = devices(sessions, 1)
+    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
+    channel = conn.channel()
+    channel.confirm_delivery()
+    bad = [
+        b"{not json",
+        json.dumps(
+            {"timestamp": START_MS, "device_id": str(uuid.uuid4()), "measurement_value": 1}
+        ).encode(),
+        json.dumps(
+            {"timestamp": START_MS, "device_id": ids[0], "measurement_value": "high"}
+        ).encode(),
+    ]
+    good = [
+        json.dumps(
+            {
+                "timestamp": START_MS + i * STEP_MS,
+                "device_id": ids[0],
+                "measurement_value": float(i),
+            }
+        ).encode()
+        for i in range(50)
+    ]
+    for body in good[:25] + bad + good[25:]:
+        channel.basic_publish("", queue, body, pika.BasicProperties(delivery_mode=2))
+    wait_for(lambda: readings_count(sessions, ids) == 50, 60, "good readings stored")
+    letters: list[dict[str, str]] = []
+
+    def collect() -> bool:
+        method, _props, body = channel.basic_get(f"{queue}.dlq", auto_ack=True)
+        if method is not None:
+            letters.append(json.loads(body))
+        return len(letters) == 3
+
+    wait_for(collect, 30, "three dead letters")
+    conn.close()
+    reasons = sorted(letter["reason"] for letter in letters)
+    assert any("malformed JSON" in r for r in reasons)
+    assert any("unknown device" in r for r in reasons)
+    assert any("number" in r for r in reasons)
+    assert {letter["message"].encode() for letter in letters} == set(bad)

@@ -10,6 +10,7 @@ from tkinter import filedialog, ttk
 
 from sensor_client.engine import Engine, Progress
 from sensor_client.errors import InputError, SensorClientError
+from sensor_client.message import format_ms
 from sensor_client.session import RunOptions, build_engines
 from sensor_client.state import DEFAULT_STATE_DIR
 
@@ -178,13 +179,15 @@ class SensorWindow:
     def _show(self, progress: Progress) -> None:
         self.progressbar.configure(maximum=max(progress.total, 1), value=progress.sent)
         self.status["count"].set(f"{progress.sent}/{progress.total}")
-        if progress.last_value_kwh is not None:
-            self.status["last"].set(
-                f"{progress.last_value_kwh:.3f} kWh @ {progress.last_timestamp_ms} ms"
-            )
+        if progress.last_value_kwh is not None and progress.last_timestamp_ms is not None:
+            stamp = format_ms(progress.last_timestamp_ms)
+            self.status["last"].set(f"{progress.last_value_kwh:.3f} kWh at {stamp}")
         conn = progress.connection + (" (paused)" if progress.paused else "")
         self.status["conn"].set(conn + (" — done" if progress.done else ""))
         self.status["retries"].set(str(progress.retries))
+        if self._thread is not None:
+            self.pause_button.state(["disabled"] if progress.paused else ["!disabled"])
+            self.resume_button.state(["!disabled"] if progress.paused else ["disabled"])
 
     def close(self) -> None:
         """Stop the engine, give it a moment to save its state, close the window."""

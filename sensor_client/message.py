@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sensor_client.errors import InputError
@@ -44,3 +45,8 @@ def validate_device_id(text: str) -> str:
         return str(uuid.UUID(text.strip()))
     except (ValueError, AttributeError):
         raise InputError(f"device id {text!r} is not a UUID") from None
+
+
+def format_ms(timestamp_ms: int) -> str:
+    """Epoch milliseconds as ISO 8601 UTC, for people."""
+    return datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

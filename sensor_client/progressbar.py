@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 from sensor_client.engine import Progress
+from sensor_client.message import format_ms
 
 BAR_WIDTH = 30
 
@@ -21,8 +22,8 @@ def render(progress: list[Progress], width: int = BAR_WIDTH) -> str:
     states = sorted({p.connection for p in progress})
     last = progress[-1] if len(progress) == 1 else None
     reading = ""
-    if last is not None and last.last_value_kwh is not None:
-        reading = f" last {last.last_value_kwh:.3f} kWh @ {last.last_timestamp_ms}"
+    if last is not None and last.last_value_kwh is not None and last.last_timestamp_ms:
+        reading = f" last {last.last_value_kwh:.3f} kWh at {format_ms(last.last_timestamp_ms)}"
     paused = " PAUSED" if any(p.paused for p in progress) else ""
     return (
         f"[{'#' * filled}{'.' * (width - filled)}] {sent}/{total} {100 * sent // total}%"

@@ -101,7 +101,7 @@ def test_replay_through_the_window(
     pump(window.root, lambda: "done" in window.status["conn"].get())
     assert len(state.stored) == 120
     assert window.status["retries"].get() == "0"
-    assert window.status["last"].get().startswith("119.000 kWh")
+    assert window.status["last"].get() == "119.000 kWh at 2026-01-01T19:50:00Z"
     assert window.message.get() == ""
     assert window.start_button.instate(["!disabled"])
 

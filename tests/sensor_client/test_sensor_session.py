@@ -45,7 +45,9 @@ def test_derived_device_ids_are_stable_and_distinct(tmp_path: Path) -> None:
 def test_render_and_non_tty_output() -> None:
     line = render([Progress(DEVICE, 50, 200, 12.5, 1767225600000, "connected", 2)])
     assert line.startswith("[#######") and "50/200 25%" in line
-    assert "12.500 kWh" in line and "connected" in line and "retries 2" in line
+    assert (
+        "12.500 kWh at 2026-01-01T00:00:00Z" in line and "connected" in line and "retries 2" in line
+    )
     stream = io.StringIO()
     bar = TerminalProgress(stream)
     for sent in range(0, 101):

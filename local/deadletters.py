@@ -111,6 +111,7 @@ def format_letter(index: int, letter: DeadLetter) -> str:
 def list_letters(channel: BlockingChannel, queue: str, limit: int | None, out: TextIO) -> int:
     """Write up to `limit` dead letters of `queue`, leaving them queued; returns the count."""
     dlq = dead_letter_queue(queue)
+    total = _ready(channel, dlq)  # before getting: counts lag behind requeues
     shown, last_tag = 0, 0
     while limit is None or shown < limit:
         method, properties, body = channel.basic_get(dlq, auto_ack=False)
@@ -121,7 +122,6 @@ def list_letters(channel: BlockingChannel, queue: str, limit: int | None, out: T
         out.write(format_letter(shown, parse_dead_letter(properties, body)))
     if last_tag:
         channel.basic_nack(delivery_tag=last_tag, multiple=True, requeue=True)
-    total = channel.queue_declare(dlq, passive=True).method.message_count
     out.write(f"{dlq}: {total} dead letter(s), {shown} listed\n")
     return shown
 
@@ -129,6 +129,7 @@ def list_letters(channel: BlockingChannel, queue: str, limit: int | None, out: T
 def replay_letters(channel: BlockingChannel, queue: str, limit: int | None, out: TextIO) -> int:
     """Move up to `limit` dead letters back to `queue`; returns how many were moved."""
     dlq = dead_letter_queue(queue)
+    total = _ready(channel, dlq)
     channel.confirm_delivery()
     moved = 0
     while limit is None or moved < limit:
@@ -140,9 +141,13 @@ def replay_letters(channel: BlockingChannel, queue: str, limit: int | None, out:
         channel.basic_ack(delivery_tag=method.delivery_tag)
         moved += 1
         out.write(f"replayed [{moved}] ({letter.reason}): {letter.text}\n")
-    left = channel.queue_declare(dlq, passive=True).method.message_count
+    left = max(0, total - moved)  # as of the start; letters may have arrived since
     out.write(f"replayed {moved} message(s) from {dlq} to {queue}; {left} left\n")
     return moved
+
+
+def _ready(channel: BlockingChannel, queue: str) -> int:
+    return int(channel.queue_declare(queue, passive=True).method.message_count)
 
 
 Command = Callable[[BlockingChannel, str, int | None, TextIO], int]

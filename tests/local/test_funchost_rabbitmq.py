@@ -125,16 +125,25 @@ def channel_on(url: str) -> Iterator[Any]:
         channel.confirm_delivery()
         yield channel
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
 
 
 def publish(queue: str, bodies: list[str], url: str = URL) -> None:
-    """Publish persistent messages with confirms."""
-    with channel_on(url) as channel:
-        for body in bodies:
-            channel.basic_publish(
-                "", queue, body.encode(), pika.BasicProperties(delivery_mode=2), mandatory=True
-            )
+    """Publish persistent messages with confirms; resumes after a closed connection (other
+    suites' fault tests may close every connection on the shared broker)."""
+    sent = 0
+    for _ in range(5):
+        try:
+            with channel_on(url) as channel:
+                for body in bodies[sent:]:
+                    properties = pika.BasicProperties(delivery_mode=2)
+                    channel.basic_publish("", queue, body.encode(), properties, mandatory=True)
+                    sent += 1
+            return
+        except pika.exceptions.AMQPConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"could not publish to {queue}")
 
 
 def message_count(queue: str) -> int:

@@ -15,6 +15,7 @@ from sensor_client.engine import Engine
 from sensor_client.errors import InputError, SensorClientError
 from sensor_client.progressbar import TerminalProgress
 from sensor_client.session import DEFAULT_QUEUE, RunOptions, build_engines
+from sensor_client.signals import signal_controls
 from sensor_client.state import DEFAULT_STATE_DIR
 
 log = logging.getLogger("sensor_client")
@@ -86,7 +87,7 @@ def resolve_options(args: argparse.Namespace) -> RunOptions:
 
 
 def run_all(engines: Sequence[Engine]) -> list[BaseException]:
-    """Run every engine in its own thread; Ctrl-C stops them all with state saved."""
+    """Run every engine in its own thread and wait for all of them."""
     errors: list[BaseException] = []
 
     def work(engine: Engine) -> None:
@@ -98,16 +99,9 @@ def run_all(engines: Sequence[Engine]) -> list[BaseException]:
     threads = [threading.Thread(target=work, args=(e,), daemon=True) for e in engines]
     for thread in threads:
         thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
-    except KeyboardInterrupt:
-        for engine in engines:
-            engine.stop()
-        for thread in threads:
-            thread.join(10)
-        raise
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)
     return errors
 
 
@@ -119,15 +113,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = TerminalProgress(sys.stderr)
     try:
         engines = build_engines(resolve_options(args), progress)
-        errors = run_all(engines)
+        with signal_controls(engines) as interrupt:
+            errors = run_all(engines)
     except SensorClientError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        progress.finish()
-        sys.stderr.write("stopped; the next run continues where this one stopped\n")
+        sys.stderr.write("\ninterrupted; unconfirmed readings are resent on the next run\n")
         return EXIT_INTERRUPTED
     progress.finish()
+    if interrupt.requested:
+        sys.stderr.write("stopped; the next run continues where this one stopped\n")
+        return EXIT_INTERRUPTED
     for error in errors:
         sys.stderr.write(f"error: {error}\n")
     codes = [getattr(e, "exit_code", 1) for e in errors]

@@ -140,8 +140,10 @@ class Engine:
         readings = self._source.readings
         next_due = self._clock()
         while state.next_index < len(readings):
-            self._running.wait()
-            if self._stop.is_set() or not self._wait_until(next_due):
+            if not self._wait_until(next_due):
+                return
+            self._running.wait()  # paused while waiting: hold here
+            if self._stop.is_set():
                 return
             batch = self._take_batch(state)
             if not self._send(batch):

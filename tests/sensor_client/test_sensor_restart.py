@@ -65,13 +65,14 @@ def test_sigkill_then_restart_misses_nothing(
     assert len(delivered(state)) - TOTAL <= 1  # only the reading in flight may come twice
 
 
-def test_ctrl_c_exits_130_and_live_mode_resumes(
-    server: tuple[str, IngestState], tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_exit_130_and_live_mode_resumes(
+    server: tuple[str, IngestState], tmp_path: Path, signum: signal.Signals
 ) -> None:
     url, state = server
     process = launch(url, tmp_path, "--interval", "0.05")
     wait_for(lambda: len(state.stored) >= 5)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=15)
     assert process.returncode == 130 and "continues where this one stopped" in err
     assert "Traceback" not in err
@@ -82,3 +83,19 @@ def test_ctrl_c_exits_130_and_live_mode_resumes(
     stamps = delivered(state)
     assert len(state.stored) == TOTAL and len(stamps) == TOTAL  # nothing lost, nothing twice
     assert stamps == sorted(stamps) and stopped_at < TOTAL
+
+
+def test_sigusr1_pauses_and_resumes(server: tuple[str, IngestState], tmp_path: Path) -> None:
+    url, state = server
+    process = launch(url, tmp_path, "--replay", "--rate", "50")
+    wait_for(lambda: len(state.stored) >= 5)
+    process.send_signal(signal.SIGUSR1)
+    time.sleep(0.2)  # the reading in flight may still land
+    held = len(state.stored)
+    time.sleep(0.4)
+    assert len(state.stored) == held < TOTAL
+    process.send_signal(signal.SIGUSR1)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "paused by SIGUSR1" in err and "resumed by SIGUSR1" in err
+    assert len(state.stored) == TOTAL

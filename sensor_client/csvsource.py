@@ -85,6 +85,15 @@ def _parse_row(fields: list[str], width: int) -> Reading:
     return Reading(parse_value(fields[1]), parse_timestamp_ms(fields[0]))
 
 
+def _is_header_field(field: str) -> bool:
+    """A column name: letters, not a number spelled in letters like `nan` or `inf`."""
+    try:
+        float(field)
+    except ValueError:
+        return bool(_HEADER.match(field))
+    return False
+
+
 def _content_lines(text: str) -> Iterable[tuple[int, list[str]]]:
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -95,7 +104,7 @@ def _content_lines(text: str) -> Iterable[tuple[int, list[str]]]:
 def parse_text(text: str, path: Path) -> tuple[Reading, ...]:
     """Parse CSV text; raise CsvFormatError listing every bad line."""
     rows = list(_content_lines(text))
-    if rows and all(_HEADER.match(field) for field in rows[0][1]):
+    if rows and all(_is_header_field(field) for field in rows[0][1]):
         rows = rows[1:]  # a header line such as `timestamp,value`
     if not rows:
         raise CsvFormatError(path, ["the file holds no readings"])

@@ -53,6 +53,7 @@ def test_course_csv_reads_whole(tmp_path: Path) -> None:
         ("1\n-2\n", "line 2: value '-2' is negative"),
         ("1\nnan\n", "line 2: value 'nan' is not a finite number"),
         ("1\ninf\n", "line 2: value 'inf' is not a finite number"),
+        ("nan\n1\n", "line 1: value 'nan' is not a finite number"),
         ("1\n2,3\n", "line 2: expected 1 field(s), found 2"),
         ("1767225600000,1\n1767225600000,2\n", "line 2: timestamp '1767225600000' is not after"),
         ("2026-01-01T00:10:00Z,1\n2026-01-01T00:00:00Z,2\n", "line 2: timestamp"),

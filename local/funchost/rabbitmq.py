@@ -126,6 +126,13 @@ class RabbitMQBinder:
     async def start(self, function: QueueFunction) -> None:
         """Connect and consume `function.queue_name`; waits up to `start_timeout` for it."""
         url = url_from_setting(function.connection, self.environ)
+        if function.connection is None:
+            logger.warning(
+                "Function %s is not bound to RabbitMQ: its trigger has no "
+                "connectionStringSetting (hostName/userNameSetting are not supported locally)",
+                function.name,
+            )
+            return
         if url is None:
             logger.warning(
                 "Function %s is not bound to RabbitMQ: environment variable %r (its "

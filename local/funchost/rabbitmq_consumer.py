@@ -32,6 +32,7 @@ from local.funchost.rabbitmq_topology import (
 
 logger = logging.getLogger(__name__)
 IDLE_POLL_S = 0.25
+PREVIEW_BYTES = 200  # of a rejected message, in the log
 BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
 
 # (queue, body) pairs the function produced on `rabbitMQ` output bindings.
@@ -114,7 +115,11 @@ class Consumer:
                 reconnect.reset()
                 self._consume()
             except BROKER_ERRORS as exc:
-                if not self._stopping.is_set():
+                if self._stopping.is_set():
+                    logger.debug(
+                        "RabbitMQ consumer %s: error while stopping", self.name, exc_info=True
+                    )
+                else:
                     logger.warning(
                         "RabbitMQ consumer %s: connection to %s lost (%s: %s); reconnecting",
                         self.name,
@@ -194,13 +199,14 @@ class Consumer:
         if self.retries.failed(batch, now=time.monotonic()):
             logger.error(
                 "RabbitMQ consumer %s: message %s failed %d times alone (last error %s: %s); "
-                "rejected to %s",
+                "rejected to %s: %r",
                 self.name,
                 batch[0].key,
                 self.options.max_delivery_attempts,
                 type(error).__name__,
                 error,
                 dead_letter_queue(self.queue),
+                batch[0].body[:PREVIEW_BYTES],
             )
             self._channel.basic_reject(delivery_tag=batch[0].tag, requeue=False)
             return
@@ -253,8 +259,9 @@ class Consumer:
     def _requeue_pending(self) -> None:
         channel = self._channel
         if channel is not None and channel.is_open:
-            channel.basic_cancel(self._consumer_tag)
-            channel.basic_nack(delivery_tag=0, multiple=True, requeue=True)  # all unacked
+            channel.basic_cancel(self._consumer_tag)  # also nacks what was not dispatched yet
+            if self._pending:  # delivered, not yet run: everything before was settled
+                channel.basic_nack(self._pending[-1].tag, multiple=True, requeue=True)
         self._pending = []
 
     def _close(self) -> None:

@@ -315,6 +315,7 @@ class TcpProxy:
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.closed = threading.Event()
+        self.down = threading.Event()  # set: connections are closed at once, like a dead broker
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
@@ -323,6 +324,9 @@ class TcpProxy:
             try:
                 client, _ = self.listener.accept()
             except TimeoutError:
+                continue
+            if self.down.is_set():
+                client.close()
                 continue
             upstream = socket.create_connection(self.target)
             with self.lock:
@@ -379,6 +383,31 @@ async def test_the_binder_reconnects_after_the_connection_is_cut(
     finally:
         proxy.close()
     assert message_count(queue) == 0 and message_count(f"{queue}.dlq") == 0
+
+
+@pytest.mark.rabbitmq
+async def test_a_broker_that_is_down_at_start_is_retried_until_it_is_back(
+    queue: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = TcpProxy(BROKER)
+    proxy.down.set()
+    monkeypatch.setenv(SETTING, f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F")
+    recorder = Recorder()
+    config = HostConfig(extensions={"rabbitMQ": FAST})
+    host = FunctionHost(build_app(queue, recorder), config, registry=register(BindingRegistry()))
+    binder = RabbitMQBinder(host, rabbitmq_options(config.extensions), start_timeout=0.5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="local.funchost"):
+            await binder.start(host.queue_function("ingest"))
+        assert any("not connected after" in record.getMessage() for record in caplog.records)
+        assert any("reconnecting" in record.getMessage() for record in caplog.records)
+        publish(queue, good(10))
+        proxy.down.clear()
+        await eventually(lambda: len(recorder.seen()) == 10)
+    finally:
+        await binder.stop()
+        await host.stop()
+        proxy.close()
 
 
 @pytest.mark.rabbitmq

@@ -142,7 +142,8 @@ class Engine:
         while state.next_index < len(readings):
             if not self._wait_until(next_due):
                 return
-            self._running.wait()  # paused while waiting: hold here
+            while not self._running.wait(0.5):  # paused: hold, keeping the connection alive
+                self._keepalive()
             if self._stop.is_set():
                 return
             batch = self._take_batch(state)
@@ -182,7 +183,21 @@ class Engine:
         while (delay := due - self._clock()) > 0:
             if self._stop.wait(min(delay, 0.5)):
                 return False
+            self._keepalive()
         return not self._stop.is_set()
+
+    def _keepalive(self) -> None:
+        """Let the transport serve heartbeats while idle; a dead link reconnects on next send."""
+        keepalive = getattr(self._transport, "keepalive", None)
+        if not self._connected or keepalive is None:
+            return
+        try:
+            keepalive()
+        except TransportError as exc:
+            log.info("device %s: connection lost while idle: %s", self.config.device_id, exc)
+            self._transport.close()
+            self._connected = False
+            self._update(connection="retrying")
 
     def _send(self, batch: Sequence[Measurement]) -> bool:
         """Publish with reconnects and backoff; False when stopped meanwhile."""

@@ -9,7 +9,11 @@ from sensor_client.message import Measurement
 
 
 class Transport(Protocol):
-    """Delivers batches of measurements; `publish` returns only once the destination confirmed."""
+    """Delivers batches of measurements; `publish` returns only once the destination confirmed.
+
+    A transport may also offer `keepalive()` (called while idle, raising TransportError when the
+    link died) and a `rejected` count of readings the destination refused for good.
+    """
 
     def connect(self) -> None:
         """Open the connection; raise TransportError on failure."""

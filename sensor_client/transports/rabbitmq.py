@@ -50,7 +50,7 @@ class RabbitMqTransport:
         try:
             params = pika.URLParameters(self._url)
         except (ValueError, TypeError) as exc:
-            raise PermanentTransportError(f"bad AMQP URL {self._url!r}: {exc}") from None
+            raise PermanentTransportError(f"bad AMQP URL {_redact(self._url)!r}: {exc}") from None
         params.connection_attempts = 1
         params.socket_timeout = 5
         params.blocked_connection_timeout = 30
@@ -82,6 +82,15 @@ class RabbitMqTransport:
                 )
         except Exception as exc:
             raise _map_error(exc, "publish failed") from None
+
+    def keepalive(self) -> None:
+        """Serve heartbeats between sends (a blocking connection only does so when called)."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.process_data_events(time_limit=0)
+        except Exception as exc:
+            raise _map_error(exc, "connection lost while idle") from None
 
     def close(self) -> None:
         """Close the connection, ignoring errors of an already broken one."""

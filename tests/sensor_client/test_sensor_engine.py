@@ -12,7 +12,7 @@ from sensor_fakes import DEVICE, RecordingTransport
 
 from sensor_client.csvsource import CsvSource, read_csv
 from sensor_client.engine import Engine, EngineConfig, Progress
-from sensor_client.errors import RetriesExhaustedError, StateError
+from sensor_client.errors import RetriesExhaustedError, StateError, TransportError
 
 START_MS = 1767225600000  # 2026-01-01T00:00:00Z
 
@@ -166,3 +166,26 @@ def test_state_for_another_csv_or_mode_is_refused(
     (tmp_path / "state" / f"{DEVICE}.json").write_text("{not json")
     with pytest.raises(StateError, match="unreadable"):
         Engine(replay_config(tmp_path), values_csv, transport).run()
+
+
+class IdleDropTransport(RecordingTransport):
+    """Loses its connection during the first idle wait."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keepalives = 0
+
+    def keepalive(self) -> None:
+        self.keepalives += 1
+        if self.keepalives == 1:
+            raise TransportError("heartbeat missed")
+
+
+def test_link_lost_while_idle_reconnects_without_a_retry(tmp_path: Path) -> None:
+    path = tmp_path / "v.csv"
+    path.write_text("1\n2\n3\n")
+    transport = IdleDropTransport()
+    config = EngineConfig(DEVICE, tmp_path / "s.json", interval_s=0.05)
+    final = Engine(config, read_csv(path), transport).run()
+    assert final.sent == 3 and final.retries == 0
+    assert transport.connects == 2 and len(transport.confirmed) == 3

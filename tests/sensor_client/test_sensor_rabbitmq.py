@@ -167,3 +167,13 @@ def test_unreachable_broker_and_bad_credentials_are_reported(channel: Any) -> No
         transport.connect()
     with pytest.raises(PermanentTransportError, match="user and password"):
         RabbitMqTransport("amqp://guest:wrong@127.0.0.1:5672/").connect()
+
+
+def test_idle_live_connection_survives_heartbeats(tmp_path: Path, channel: Any, queue: str) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text("1\n2\n")
+    transport = RabbitMqTransport(f"{URL}?heartbeat=1", queue=queue)
+    config = EngineConfig(DEVICE, tmp_path / "live.json", interval_s=3.5, backoff_initial_s=0.05)
+    final = Engine(config, read_csv(path), transport).run()
+    assert final.sent == 2 and final.retries == 0  # heartbeats were served while waiting
+    assert len(drain(channel, queue)) == 2

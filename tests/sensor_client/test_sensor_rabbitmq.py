@@ -16,6 +16,7 @@ import pika.exceptions
 import pytest
 from sensor_fakes import DEVICE
 
+from sensor_client.cli import main
 from sensor_client.csvsource import CsvSource, read_csv
 from sensor_client.engine import Engine, EngineConfig
 from sensor_client.errors import PermanentTransportError, TransportError
@@ -177,3 +178,19 @@ def test_idle_live_connection_survives_heartbeats(tmp_path: Path, channel: Any, 
     final = Engine(config, read_csv(path), transport).run()
     assert final.sent == 2 and final.retries == 0  # heartbeats were served while waiting
     assert len(drain(channel, queue)) == 2
+
+
+def test_cli_simulates_several_devices_through_the_broker(
+    tmp_path: Path, channel: Any, queue: str, readings_200: CsvSource
+) -> None:
+    args = [
+        *("--device-id", DEVICE, "--csv", str(readings_200.path), "--dest", URL),
+        *("--queue", queue, "--replay", "--devices", "3", "--state-dir", str(tmp_path)),
+    ]
+    assert main(args) == 0
+    received = drain(channel, queue)
+    per_device: dict[str, list[int]] = {}
+    for _, body in received:
+        per_device.setdefault(body["device_id"], []).append(body["timestamp"])
+    assert len(per_device) == 3 and len(received) == 600
+    assert all(stamps == sorted(stamps) and len(stamps) == 200 for stamps in per_device.values())

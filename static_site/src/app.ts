@@ -1,25 +1,46 @@
 /** Mounts pages for matched routes, inside the app shell or bare (login). */
 
+import type { User } from "./api/types.ts";
 import type { MountedPage, PageMeta } from "./pages/page.ts";
 import type { RouteMatch } from "./router.ts";
 import type { Services } from "./services.ts";
 import { replace } from "./ui/dom.ts";
 import { createShell, type Shell } from "./ui/layout.ts";
 
+export interface AppOptions {
+  /** Widgets for the header's action slot, per signed-in user (e.g. the live-connection status). */
+  headerWidgets?: (user: User) => HTMLElement[];
+}
+
 export class App {
   private readonly root: HTMLElement;
   private readonly services: Services;
   private readonly onLogout: () => void;
+  private readonly options: AppOptions;
   private shell: Shell | null = null;
   private mounted: { page: MountedPage; abort: AbortController } | null = null;
+  private readonly navBadges = new Map<string, number>();
 
-  constructor(root: HTMLElement, services: Services, onLogout: () => void) {
+  constructor(root: HTMLElement, services: Services, onLogout: () => void, options: AppOptions = {}) {
     this.root = root;
     this.services = services;
     this.onLogout = onLogout;
+    this.options = options;
     services.session.subscribe((state) => {
-      if (state) this.shell?.setUser(state.user);
+      if (state && this.shell) this.dressShell(this.shell, state.user);
     });
+  }
+
+  /** A count on a navigation entry, kept across pages and shells. */
+  setNavBadge(navKey: string, count: number): void {
+    this.navBadges.set(navKey, count);
+    this.shell?.setBadge(navKey, count);
+  }
+
+  private dressShell(shell: Shell, user: User): void {
+    shell.setUser(user);
+    for (const [key, count] of this.navBadges) shell.setBadge(key, count);
+    replace(shell.actions, this.options.headerWidgets?.(user) ?? []);
   }
 
   show(match: RouteMatch<PageMeta>): void {
@@ -35,7 +56,7 @@ export class App {
         this.shell = createShell(this.services.config.appName, this.onLogout);
         replace(this.root, this.shell.root);
       }
-      this.shell.setUser(user);
+      this.dressShell(this.shell, user);
       this.shell.setActive(meta.nav);
       replace(this.shell.outlet, page.element);
     } else {

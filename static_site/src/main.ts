@@ -9,8 +9,12 @@ import { config } from "./config.ts";
 import { browserTimeZone } from "./consumption/dates.ts";
 import type { PageMeta } from "./pages/page.ts";
 import { LOGIN_HASH, loginHashFor, Router } from "./router.ts";
+import { browserConnectionEnv } from "./realtime/connection.ts";
+import { LiveUpdates } from "./realtime/live.ts";
 import { NOT_FOUND, ROUTES } from "./routes.ts";
 import type { Services } from "./services.ts";
+import { showAlertToast, showMissedAlertsToast } from "./ui/alert-toast.ts";
+import { liveStatus } from "./ui/live-status.ts";
 import { Toasts } from "./ui/toast.ts";
 import { loadingState } from "./ui/states.ts";
 
@@ -52,23 +56,49 @@ const http = new HttpClient({
   },
 });
 
+const api = createApi(http);
+// Live updates (alerts, consumption) are for clients only: administrators own no devices, so no
+// connection is opened for them at all.
+const live = new LiveUpdates({ api, env: browserConnectionEnv() });
+
 const services: Services = {
   config,
-  api: createApi(http),
+  api,
   session,
   toasts,
+  live,
   timeZone: browserTimeZone(),
   navigate: (hash, opts) => router.navigate(hash, opts),
   replaceUrl: (hash) => router.replaceUrl(hash),
   flash,
 };
 
-const app = new App(root, services, () => {
-  session.clear();
-  toasts.clear();
-  toasts.info("You have signed out.");
-  router.navigate(LOGIN_HASH, { replace: true });
+const statusPill = liveStatus((fn) => live.onState(fn));
+const app = new App(
+  root,
+  services,
+  () => {
+    session.clear();
+    toasts.clear();
+    toasts.info("You have signed out.");
+    router.navigate(LOGIN_HASH, { replace: true });
+  },
+  { headerWidgets: (user) => (user.role === "client" ? [statusPill] : []) },
+);
+
+live.onUnread((count) => app.setNavBadge("alerts", count));
+live.onEvent((event) => {
+  if (event.type === "alert") showAlertToast(toasts, event.notice, services.timeZone);
+  else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone);
 });
+
+/** Connect for a signed-in client, disconnect on sign-out or for an administrator. */
+function followSession(): void {
+  const user = session.user;
+  if (user?.role === "client") live.start(user.id);
+  else live.stop();
+}
+session.subscribe(() => followSession());
 
 router = new Router<PageMeta>({
   routes: ROUTES,
@@ -93,6 +123,7 @@ async function start(): Promise<void> {
     }
   }
   router.start();
+  followSession();
 }
 
 void start();

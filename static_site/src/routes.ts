@@ -3,6 +3,7 @@
 import { adminDeviceDetailPage } from "./pages/admin/device-detail.ts";
 import { adminDevicesPage } from "./pages/admin/devices.ts";
 import { adminUsersPage } from "./pages/admin/users.ts";
+import { alertsPage } from "./pages/client/alerts.ts";
 import { dashboardPage } from "./pages/client/dashboard.ts";
 import { loginPage } from "./pages/login.ts";
 import { notFoundPage } from "./pages/not-found.ts";
@@ -16,6 +17,7 @@ export const ROUTES: RouteDef<PageMeta>[] = [
   { pattern: "/admin/users", access: "admin", title: "Users", page: { page: adminUsersPage, layout: "shell", nav: "users" } },
   { pattern: "/dashboard", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
   { pattern: "/dashboard/:deviceId", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
+  { pattern: "/alerts", access: "client", title: "Alerts", page: { page: alertsPage, layout: "shell", nav: "alerts" } },
 ];
 
 export const NOT_FOUND: RouteDef<PageMeta> = {

@@ -3,6 +3,7 @@
 import type { Api } from "./api/index.ts";
 import type { Session } from "./auth.ts";
 import type { AppConfig } from "./config.ts";
+import type { LiveUpdates } from "./realtime/live.ts";
 import type { Toasts } from "./ui/toast.ts";
 
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   api: Api;
   session: Session;
   toasts: Toasts;
+  /** Live updates of the signed-in client (idle for administrators). */
+  live: LiveUpdates;
   /** The viewer's IANA time zone; days are cut in it. */
   timeZone: string;
   navigate: (hash: string, opts?: { replace?: boolean }) => void;

@@ -60,6 +60,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 str(web_port),
                 "--data-dir",
                 str(data_dir),
+                # The local Web PubSub twin (live alerts) on a free port too.
+                "--pubsub-port",
+                "0",
             ],
             cwd=REPO_ROOT,
             env=env,

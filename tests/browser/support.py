@@ -229,3 +229,60 @@ def login(page: Any, username: str, password: str) -> None:
     page.get_by_test_id("login-username").fill(username)
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
+
+
+# ---------------------------------------------------------------- readings over HTTP
+
+
+def post_measurements(web_url: str, device_key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """POST /api/measurements as the meter (X-Device-Key); every item must be stored."""
+    req = urllib.request.Request(
+        web_url.rstrip("/") + "/api/measurements",
+        data=json.dumps(items).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Device-Key": device_key},
+    )
+    with urllib.request.urlopen(req, timeout=30) as res:
+        body = dict(json.loads(res.read()))
+    if body.get("stored") != len(items):
+        raise ApiError(f"readings not all stored: {body}")
+    return body
+
+
+class Meter:
+    """A device's cumulative register, sending readings stamped just before now, in order.
+
+    Each `send` places its readings after the previous ones (never before), within the last
+    couple of seconds, so they land in the current clock hour unless one is just starting.
+    """
+
+    def __init__(self, web_url: str, device: Mapping[str, Any], start_kwh: float = 100.0) -> None:
+        self.web_url = web_url
+        self.device_id = str(device["id"])
+        self.key = str(device["device_key"])
+        self.value = start_kwh
+        self.last_ms = 0
+
+    def send(self, *increments: float) -> int:
+        """Send one reading per increment (kWh added); return the last reading's epoch ms."""
+        now_ms = int(time.time() * 1000)
+        hour_start_ms = now_ms - now_ms % 3_600_000
+        if now_ms - hour_start_ms < 3_000:  # an hour is just starting: keep all in one hour
+            time.sleep(3.2 - (now_ms - hour_start_ms) / 1000)
+            return self.send(*increments)
+        first = max(self.last_ms + 1, hour_start_ms + 1, now_ms - 2_000)
+        step = max(1, (now_ms - 500 - first) // max(1, len(increments)))
+        items = []
+        for i, inc in enumerate(increments):
+            self.value = round(self.value + inc, 6)
+            self.last_ms = first + i * step
+            items.append(
+                {"timestamp": self.last_ms, "device_id": self.device_id, "measurement_value": self.value}
+            )
+        post_measurements(self.web_url, self.key, items)
+        return self.last_ms
+
+
+def local_hour_label(epoch_ms: int, tz: str = TIME_ZONE) -> str:
+    """The day view's row label ("14:00") of the local hour holding this instant."""
+    return datetime.fromtimestamp(epoch_ms / 1000, ZoneInfo(tz)).strftime("%H:00")

@@ -78,3 +78,42 @@ export interface DayConsumption {
   max_hourly_kwh: number;
   hours: HourReading[];
 }
+
+/** An alert as `GET /api/me/alerts` returns it: one device hour over its maximum. */
+export interface Alert {
+  id: string;
+  device_id: string;
+  device_description: string | null;
+  /** ISO 8601, UTC. */
+  hour_start: string;
+  energy_kwh: number;
+  max_hourly_kwh: number;
+  /** When the platform opened it (ISO 8601, UTC). */
+  created_at: string;
+  acknowledged_at: string | null;
+}
+
+export interface AlertPage extends Page<Alert> {
+  limit: number;
+  offset: number;
+  /** Open (unacknowledged) alerts of the caller, whatever the filters. */
+  unacknowledged: number;
+}
+
+export interface AlertQuery {
+  limit?: number;
+  offset?: number;
+  /** Only alerts created after this moment (ISO 8601). */
+  since?: string;
+  unacknowledged?: boolean;
+}
+
+export interface AckAllResult {
+  acknowledged: number;
+}
+
+export interface NegotiateResult {
+  /** WebSocket URL with a short-lived access token, bound to the caller. */
+  url: string;
+  expires_in: number;
+}

@@ -29,10 +29,38 @@ function prefersReducedMotion(): boolean {
   return typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
 
-export function renderDayChart(canvas: HTMLCanvasElement, summary: DaySummary): Chart {
+/** The day each chart shows; tooltips read it, so `updateDayChart` can swap it in place. */
+const shown = new WeakMap<Chart, { summary: DaySummary }>();
+
+/**
+ * Put a new version of the same day into an existing chart without re-creating it (no flicker,
+ * no animation): used when live readings arrive for the day on screen. False when the hours
+ * differ (another day, a different shape) and the caller should render a new chart.
+ */
+export function updateDayChart(chart: Chart, summary: DaySummary): boolean {
+  const ref = shown.get(chart);
   const series = toChartSeries(summary);
-  const peak = summary.peak?.kwh ?? 0;
-  return new Chart(canvas, {
+  const labels = chart.data.labels ?? [];
+  if (!ref || labels.length !== series.labels.length || labels.some((l, i) => l !== series.labels[i])) return false;
+  ref.summary = summary;
+  const [bars, line] = chart.data.datasets;
+  if (!bars || !line) return false;
+  bars.data = series.values;
+  bars.backgroundColor = series.overMax.map((over) => (over ? CHART_COLORS.barOver : CHART_COLORS.bar));
+  line.data = series.maxLine;
+  line.label = `Maximum (${formatKwh(summary.maxHourlyKwh)} ${summary.unit}/h)`;
+  const y = chart.options.scales?.y;
+  if (y) (y as { suggestedMax?: number }).suggestedMax = Math.max(summary.maxHourlyKwh, summary.peak?.kwh ?? 0) * 1.15;
+  chart.update("none");
+  return true;
+}
+
+export function renderDayChart(canvas: HTMLCanvasElement, initial: DaySummary): Chart {
+  const ref = { summary: initial };
+  const series = toChartSeries(initial);
+  const peak = initial.peak?.kwh ?? 0;
+  const summary = initial;
+  const chart: Chart = new Chart(canvas, {
     data: {
       labels: series.labels,
       datasets: [
@@ -83,15 +111,18 @@ export function renderDayChart(canvas: HTMLCanvasElement, summary: DaySummary): 
         tooltip: {
           callbacks: {
             label: (item: TooltipItem<"bar" | "line">) => {
-              if (item.datasetIndex === 1) return `Maximum: ${formatKwh(summary.maxHourlyKwh)} ${summary.unit}`;
-              const row = summary.rows[item.dataIndex];
+              const current = ref.summary;
+              if (item.datasetIndex === 1) return `Maximum: ${formatKwh(current.maxHourlyKwh)} ${current.unit}`;
+              const row = current.rows[item.dataIndex];
               if (!row) return "";
               const note = row.overMax ? " — over maximum" : row.inProgress ? " — so far" : "";
-              return `${formatKwh(row.kwh)} ${summary.unit}${note}`;
+              return `${formatKwh(row.kwh)} ${current.unit}${note}`;
             },
           },
         },
       },
     },
   });
+  shown.set(chart, ref);
+  return chart;
 }

@@ -4,7 +4,7 @@ import type { DayConsumption } from "../api/types.ts";
 import { h, icon, replace } from "../ui/dom.ts";
 import { emptyState, errorState, loadingState } from "../ui/states.ts";
 import type { Chart } from "chart.js";
-import { renderDayChart } from "./day-chart.ts";
+import { renderDayChart, updateDayChart } from "./day-chart.ts";
 import { formatKwh, shapeDay, type DaySummary, type HourRow } from "./day-data.ts";
 import { addDays, formatLongDate, isIsoDate, todayIn } from "./dates.ts";
 
@@ -18,6 +18,13 @@ export interface DayViewOptions {
 
 export interface DayView {
   element: HTMLElement;
+  /** True while the view shows today (in its time zone): the only day live readings change. */
+  showsToday: () => boolean;
+  /**
+   * Re-read the shown day in the background and update it in place (no spinner, no new chart):
+   * for live updates. Ignored while a normal load is running (that one reads the latest anyway).
+   */
+  refresh: () => void;
   dispose: () => void;
 }
 
@@ -26,6 +33,10 @@ export function createDayView(opts: DayViewOptions): DayView {
   let date = isIsoDate(opts.date) && opts.date <= today ? opts.date : today;
   let chart: Chart | null = null;
   let inflight: AbortController | null = null;
+  let loading = false;
+  let quiet: AbortController | null = null;
+  /** The parts of a shown day that a background refresh swaps. */
+  let parts: { stats: HTMLElement; legend: HTMLElement; table: HTMLElement } | null = null;
 
   const prev = h("button", { class: "btn btn-secondary btn-icon", type: "button", testid: "day-prev", "aria-label": "Previous day", title: "Previous day" }, icon("left"));
   const next = h("button", { class: "btn btn-secondary btn-icon", type: "button", testid: "day-next", "aria-label": "Next day", title: "Next day" }, icon("right"));
@@ -60,8 +71,10 @@ export function createDayView(opts: DayViewOptions): DayView {
 
   const load = async () => {
     inflight?.abort();
+    quiet?.abort();
     const ctl = new AbortController();
     inflight = ctl;
+    loading = true;
     prev.disabled = false;
     next.disabled = date >= today;
     todayBtn.disabled = date === today;
@@ -75,10 +88,39 @@ export function createDayView(opts: DayViewOptions): DayView {
     } catch (err) {
       if (ctl.signal.aborted || (err instanceof DOMException && err.name === "AbortError")) return;
       replace(body, errorState(err, () => void load(), "day-error"));
+    } finally {
+      if (inflight === ctl) loading = false;
+    }
+  };
+
+  const refresh = async () => {
+    if (loading) return;
+    quiet?.abort();
+    const ctl = new AbortController();
+    quiet = ctl;
+    const shownDate = date;
+    try {
+      const day = await opts.load(shownDate, opts.timeZone, ctl.signal);
+      if (ctl.signal.aborted || shownDate !== date || loading) return;
+      const summary = shapeDay(day);
+      if (chart && parts && !summary.isEmpty && updateDayChart(chart, summary)) {
+        const next = { stats: statsRow(summary), legend: legendNote(summary), table: tableCard(summary) };
+        parts.stats.replaceWith(next.stats);
+        parts.legend.replaceWith(next.legend);
+        parts.table.replaceWith(next.table);
+        parts = next;
+        body.dataset.refreshedAt = String(Date.now());
+      } else {
+        destroyChart();
+        show(summary);
+      }
+    } catch {
+      // A failed background refresh keeps what is on screen; the next update tries again.
     }
   };
 
   const show = (summary: DaySummary) => {
+    parts = null;
     if (summary.isEmpty) {
       replace(
         body,
@@ -92,8 +134,10 @@ export function createDayView(opts: DayViewOptions): DayView {
       return;
     }
     const canvas = h("canvas", { testid: "day-chart", role: "img", "aria-label": `Consumption per hour on ${summary.date}` });
-    replace(body, statsRow(summary), h("div", { class: "card" }, h("div", { class: "card-header" }, h("h3", {}, "Consumption per hour"), legendNote(summary)), h("div", { class: "chart-box" }, canvas)), tableCard(summary));
+    const shownParts = { stats: statsRow(summary), legend: legendNote(summary), table: tableCard(summary) };
+    replace(body, shownParts.stats, h("div", { class: "card" }, h("div", { class: "card-header" }, h("h3", {}, "Consumption per hour"), shownParts.legend), h("div", { class: "chart-box" }, canvas)), shownParts.table);
     chart = renderDayChart(canvas, summary);
+    parts = shownParts;
   };
 
   prev.addEventListener("click", () => go(addDays(date, -1)));
@@ -104,8 +148,11 @@ export function createDayView(opts: DayViewOptions): DayView {
   void load();
   return {
     element,
+    showsToday: () => date === todayIn(opts.timeZone),
+    refresh: () => void refresh(),
     dispose: () => {
       inflight?.abort();
+      quiet?.abort();
       destroyChart();
     },
   };

@@ -16,7 +16,10 @@ export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
     { key: "devices", label: "Devices", href: "#/admin/devices", icon: "meter" },
     { key: "users", label: "Users", href: "#/admin/users", icon: "users" },
   ],
-  client: [{ key: "dashboard", label: "My energy", href: "#/dashboard", icon: "chart" }],
+  client: [
+    { key: "dashboard", label: "My energy", href: "#/dashboard", icon: "chart" },
+    { key: "alerts", label: "Alerts", href: "#/alerts", icon: "bell" },
+  ],
 };
 
 export interface Shell {
@@ -26,6 +29,13 @@ export interface Shell {
   actions: HTMLElement;
   setUser: (user: User) => void;
   setActive: (navKey: string | undefined) => void;
+  /** A count on a navigation entry (unread alerts); 0 hides it. Survives `setUser`. */
+  setBadge: (navKey: string, count: number) => void;
+}
+
+/** "3", or "99+" past 99. */
+export function badgeText(count: number): string {
+  return count > 99 ? "99+" : String(count);
 }
 
 function initials(name: string): string {
@@ -53,6 +63,24 @@ export function createShell(appName: string, onLogout: () => void): Shell {
   const outlet = h("main", { class: "app-main", id: "main" });
   const root = h("div", { class: "app-shell" }, h("a", { class: "skip-link", href: "#main" }, "Skip to content"), header, outlet);
   let navItems: NavItem[] = [];
+  const badges = new Map<string, number>();
+
+  const renderBadge = (link: HTMLElement) => {
+    const key = link.dataset.key ?? "";
+    const count = badges.get(key) ?? 0;
+    let badge = link.querySelector<HTMLElement>(".nav-badge");
+    if (count <= 0) {
+      badge?.remove();
+      link.removeAttribute("aria-description");
+      return;
+    }
+    if (!badge) {
+      badge = h("span", { class: "nav-badge", testid: `nav-${key}-badge` });
+      link.appendChild(badge);
+    }
+    badge.textContent = badgeText(count);
+    link.setAttribute("aria-description", `${count} unread`);
+  };
 
   const setUser = (user: User) => {
     navItems = NAV_BY_ROLE[user.role];
@@ -62,6 +90,7 @@ export function createShell(appName: string, onLogout: () => void): Shell {
         h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", {}, item.label)),
       ),
     );
+    for (const link of nav.querySelectorAll<HTMLElement>(".nav-link")) renderBadge(link);
     replace(
       userBox,
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(user.name)),
@@ -83,7 +112,13 @@ export function createShell(appName: string, onLogout: () => void): Shell {
     }
   };
 
-  return { root, outlet, actions, setUser, setActive };
+  const setBadge = (navKey: string, count: number) => {
+    badges.set(navKey, count);
+    const link = nav.querySelector<HTMLElement>(`.nav-link[data-key="${navKey}"]`);
+    if (link) renderBadge(link);
+  };
+
+  return { root, outlet, actions, setUser, setActive, setBadge };
 }
 
 /** A page's title row: heading, optional subtitle, actions on the right. */

@@ -3,12 +3,15 @@
 import type { Device } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
 import { createDayView, type DayView } from "../../consumption/day-view.ts";
+import { browserTimers, throttle } from "../../realtime/timing.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
 import { emptyState, errorState, loadingState } from "../../ui/states.ts";
 import type { Page } from "../page.ts";
 
 const MY_DEVICES_LIMIT = 100;
+/** Live readings refresh today's view at most this often (the last change always lands). */
+export const LIVE_REFRESH_MS = 2000;
 
 export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const { api, session } = services;
@@ -16,7 +19,18 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const content = h("div", { class: "dashboard" });
   const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
   let dayView: DayView | null = null;
+  let selectedId: string | null = null;
   let date = query.get("date");
+
+  // Readings or alerts for the device on screen: re-read today's view in place, throttled.
+  // Other days never change from live readings (late readings are rare; a reload shows them).
+  const refreshToday = throttle(() => {
+    if (dayView?.showsToday()) dayView.refresh();
+  }, LIVE_REFRESH_MS, browserTimers);
+  const unsubscribe = services.live.onEvent((event) => {
+    if (event.type !== "consumption" && event.type !== "alerts-changed") return;
+    if (selectedId !== null && event.deviceIds.includes(selectedId) && dayView?.showsToday()) refreshToday();
+  });
 
   const load = async () => {
     replace(content, h("div", { class: "span-all" }, loadingState("Loading your devices…", "page-loading")));
@@ -58,6 +72,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
         el.setAttribute("aria-current", on ? "true" : "false");
       }
       dayView?.dispose();
+      selectedId = device.id;
       const urlFor = (d: string | null) => `#/dashboard/${encodeURIComponent(device.id)}${d ? `?date=${d}` : ""}`;
       services.replaceUrl(urlFor(date));
       dayView = createDayView({
@@ -95,5 +110,12 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
   };
 
   void load();
-  return { element, dispose: () => dayView?.dispose() };
+  return {
+    element,
+    dispose: () => {
+      unsubscribe();
+      refreshToday.cancel();
+      dayView?.dispose();
+    },
+  };
 };

@@ -1,0 +1,275 @@
+/**
+ * Live updates for a signed-in client: one self-healing connection per tab, alert notices
+ * (pushed or caught up from the API after a reconnect), the unread count, consumption changes.
+ * UI-free: the app turns notices into toasts and a badge, pages subscribe to what they show.
+ */
+
+import type { Api } from "../api/index.ts";
+import { SessionExpiredError } from "../api/errors.ts";
+import type { Alert } from "../api/types.ts";
+import { RealtimeConnection, type ConnectionEnv, type ConnectionTuning, type LinkState } from "./connection.ts";
+import { AlertLedger } from "./ledger.ts";
+import type { PlatformMessage, PushedAlert } from "./messages.ts";
+
+/** One alert to tell the user about. */
+export interface AlertNotice {
+  id: string;
+  deviceId: string;
+  deviceDescription: string;
+  hourStart: string;
+  energyKwh: number;
+  maxHourlyKwh: number;
+  /** Pushed live, or found by the catch-up after a reconnect. */
+  source: "live" | "catch-up";
+}
+
+export type LiveEvent =
+  | { type: "alert"; notice: AlertNotice }
+  /** Several alerts were missed while disconnected (too many for one notice each). */
+  | { type: "alerts-missed"; notices: AlertNotice[] }
+  /** Something changed in the alert list (new alert, raised peak, catch-up): lists reload. */
+  | { type: "alerts-changed"; deviceIds: string[] }
+  | { type: "consumption"; deviceIds: string[] };
+
+type Listener<T> = (value: T) => void;
+
+const BASELINE_LIMIT = 50;
+const CATCH_UP_LIMIT = 100;
+/** Past this many missed alerts, one summary notice instead of one each. */
+export const MAX_INDIVIDUAL_NOTICES = 3;
+
+export interface LiveUpdatesOptions {
+  api: Api;
+  env: ConnectionEnv;
+  tuning?: Partial<ConnectionTuning>;
+}
+
+export class LiveUpdates {
+  private readonly api: Api;
+  private readonly env: ConnectionEnv;
+  private readonly tuning: Partial<ConnectionTuning> | undefined;
+  private connection: RealtimeConnection | null = null;
+  private userId: string | null = null;
+  private readonly ledger = new AlertLedger();
+  private readonly deviceNames = new Map<string, string>();
+  private unread = 0;
+  private link: LinkState = { status: "idle" };
+  private catchUpRunning: Promise<void> | null = null;
+  private catchUpAgain = false;
+  /** Bumped on start/stop so late API answers for a previous user are dropped. */
+  private epoch = 0;
+  private readonly stateListeners = new Set<Listener<LinkState>>();
+  private readonly unreadListeners = new Set<Listener<number>>();
+  private readonly eventListeners = new Set<Listener<LiveEvent>>();
+
+  constructor(opts: LiveUpdatesOptions) {
+    this.api = opts.api;
+    this.env = opts.env;
+    this.tuning = opts.tuning;
+  }
+
+  get state(): LinkState {
+    return this.link;
+  }
+
+  get unreadCount(): number {
+    return this.unread;
+  }
+
+  get activeUserId(): string | null {
+    return this.userId;
+  }
+
+  /** Connect for this user (a no-op when already connected for them). */
+  start(userId: string): void {
+    if (this.userId === userId && this.connection) return;
+    this.stop();
+    this.epoch += 1;
+    this.userId = userId;
+    const epoch = this.epoch;
+    this.connection = new RealtimeConnection({
+      env: this.env,
+      tuning: this.tuning,
+      negotiate: async () => (await this.api.me.negotiateRealtime()).url,
+      isFatal: (err) => err instanceof SessionExpiredError,
+      onState: (state) => {
+        if (epoch !== this.epoch) return;
+        this.link = state;
+        for (const l of this.stateListeners) l(state);
+      },
+      onConnected: () => {
+        if (epoch === this.epoch) this.catchUp();
+      },
+      onMessage: (message) => {
+        if (epoch === this.epoch) this.onMessage(message);
+      },
+    });
+    // The badge needs the count even before (or without) a live connection.
+    this.catchUp();
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.epoch += 1;
+    this.connection?.stop();
+    this.connection = null;
+    this.userId = null;
+    this.ledger.reset();
+    this.deviceNames.clear();
+    this.catchUpRunning = null;
+    this.catchUpAgain = false;
+    this.setUnread(0);
+    this.link = { status: "idle" };
+    for (const l of this.stateListeners) l(this.link);
+  }
+
+  /** Re-read the unread count (after acknowledging). */
+  async refreshUnread(): Promise<void> {
+    const epoch = this.epoch;
+    try {
+      const page = await this.api.me.alerts({ limit: 1 });
+      if (epoch === this.epoch) this.setUnread(page.unacknowledged);
+    } catch {
+      // keep the last count; the next catch-up corrects it
+    }
+  }
+
+  /** The API told us the count (e.g. a list page just loaded). */
+  setUnread(count: number): void {
+    const n = Math.max(0, Math.floor(count));
+    if (n === this.unread) return;
+    this.unread = n;
+    for (const l of this.unreadListeners) l(n);
+  }
+
+  onState(fn: Listener<LinkState>): () => void {
+    this.stateListeners.add(fn);
+    fn(this.link);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  onUnread(fn: Listener<number>): () => void {
+    this.unreadListeners.add(fn);
+    fn(this.unread);
+    return () => this.unreadListeners.delete(fn);
+  }
+
+  onEvent(fn: Listener<LiveEvent>): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private emit(event: LiveEvent): void {
+    for (const l of this.eventListeners) {
+      try {
+        l(event);
+      } catch (err) {
+        console.error("live update listener failed", err);
+      }
+    }
+  }
+
+  private onMessage(message: PlatformMessage): void {
+    if (message.type === "consumption.updated") {
+      this.emit({ type: "consumption", deviceIds: message.deviceIds });
+      return;
+    }
+    const fresh = this.ledger.notePushed(message.alert.id);
+    if (fresh) this.setUnread(this.unread + 1);
+    this.emit({ type: "alerts-changed", deviceIds: [message.alert.device_id] });
+    // A raised peak of a known alert is not news; an alert this tab never saw is (e.g. its
+    // `opened` push was missed during a reconnect), whichever message brings it.
+    if (fresh) void this.noticeFromPush(message.alert);
+  }
+
+  private async noticeFromPush(alert: PushedAlert): Promise<void> {
+    const epoch = this.epoch;
+    const deviceDescription = await this.describeDevice(alert.device_id);
+    if (epoch !== this.epoch) return;
+    this.emit({
+      type: "alert",
+      notice: {
+        id: alert.id,
+        deviceId: alert.device_id,
+        deviceDescription,
+        hourStart: alert.hour_start,
+        energyKwh: alert.energy_kwh,
+        maxHourlyKwh: alert.max_hourly_kwh,
+        source: "live",
+      },
+    });
+  }
+
+  private async describeDevice(deviceId: string): Promise<string> {
+    const known = this.deviceNames.get(deviceId);
+    if (known) return known;
+    try {
+      const page = await this.api.me.devices({ limit: 100 });
+      for (const d of page.items) this.deviceNames.set(d.id, d.description);
+    } catch {
+      // fall through to a generic name
+    }
+    return this.deviceNames.get(deviceId) ?? "One of your devices";
+  }
+
+  /** Baseline on first run, then "what was created since the newest alert we know" — serialized. */
+  private catchUp(): void {
+    if (this.catchUpRunning) {
+      this.catchUpAgain = true;
+      return;
+    }
+    const epoch = this.epoch;
+    this.catchUpRunning = this.runCatchUp(epoch).finally(() => {
+      if (epoch !== this.epoch) return;
+      this.catchUpRunning = null;
+      if (this.catchUpAgain) {
+        this.catchUpAgain = false;
+        this.catchUp();
+      }
+    });
+  }
+
+  private async runCatchUp(epoch: number): Promise<void> {
+    try {
+      if (!this.ledger.initialized) {
+        const page = await this.api.me.alerts({ limit: BASELINE_LIMIT });
+        if (epoch !== this.epoch) return;
+        this.remember(page.items);
+        this.ledger.baseline(page.items);
+        this.setUnread(page.unacknowledged);
+        return;
+      }
+      const since = this.ledger.sinceParam() ?? undefined;
+      const page = await this.api.me.alerts({ since, limit: CATCH_UP_LIMIT });
+      if (epoch !== this.epoch) return;
+      this.remember(page.items);
+      const fresh = this.ledger.merge(page.items);
+      this.setUnread(page.unacknowledged);
+      if (fresh.length === 0) return;
+      this.emit({ type: "alerts-changed", deviceIds: [...new Set(fresh.map((a) => a.device_id))] });
+      const notices = fresh.map((a) => noticeFromApi(a)).reverse(); // oldest first
+      if (notices.length > MAX_INDIVIDUAL_NOTICES) this.emit({ type: "alerts-missed", notices });
+      else for (const notice of notices) this.emit({ type: "alert", notice });
+    } catch {
+      // Offline or a server hiccup: the next (re)connect catches up again.
+    }
+  }
+
+  private remember(items: readonly Alert[]): void {
+    for (const a of items) if (a.device_description) this.deviceNames.set(a.device_id, a.device_description);
+  }
+}
+
+function noticeFromApi(a: Alert): AlertNotice {
+  return {
+    id: a.id,
+    deviceId: a.device_id,
+    deviceDescription: a.device_description ?? "One of your devices",
+    hourStart: a.hour_start,
+    energyKwh: a.energy_kwh,
+    maxHourlyKwh: a.max_hourly_kwh,
+    source: "catch-up",
+  };
+}

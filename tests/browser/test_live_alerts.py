@@ -1,0 +1,198 @@
+"""Live alerts in the browser: every tab of the owner, nobody else, reconnect and catch-up,
+today's chart following new readings — through the real platform and the Web PubSub twin."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import (
+    CLIENT_PASSWORD,
+    UI_TIMEOUT_MS,
+    Api,
+    Meter,
+    Platform,
+    local_hour_label,
+    login,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=UI_TIMEOUT_MS)
+
+# "Within about a second" is the goal; a few seconds is the bound a loaded CI machine must meet.
+ALERT_WAIT_MS = 5_000
+# After the network returns: the `online` event reconnects at once, then the catch-up.
+CATCH_UP_WAIT_MS = 8_000
+
+
+def _open_client(new_page: Any, client: dict[str, Any], hash_: str = "") -> Any:
+    page = new_page()
+    page.goto("/")
+    login(page, client["username"], CLIENT_PASSWORD)
+    expect(page).to_have_url(re.compile(r"#/dashboard"))
+    if hash_:
+        page.goto("/" + hash_)
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    return page
+
+
+def _alert_toasts(page: Any, device: str | None = None) -> Any:
+    toasts = page.get_by_test_id("alert-toast")
+    return toasts.filter(has_text=device) if device else toasts
+
+
+def _my_alerts(api: Api, client: dict[str, Any]) -> dict[str, Any]:
+    token = api.login(client["username"], CLIENT_PASSWORD)["access_token"]
+    return dict(api.call("GET", "/me/alerts?limit=100", None, token))
+
+
+def test_alert_reaches_every_tab_of_the_owner_only_and_is_caught_up_after_a_drop(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    ana = api.create_client("Ana Live")
+    bogdan = api.create_client("Bogdan Quiet")
+    boiler = api.create_device("Boiler", 1.0, ana["id"])
+    pump = api.create_device("Heat pump", 1.0, ana["id"])
+    garage = api.create_device("Garage", 1.0, bogdan["id"])
+    boiler_meter = Meter(platform.web_url, boiler)
+    pump_meter = Meter(platform.web_url, pump)
+    garage_meter = Meter(platform.web_url, garage)
+    # Some consumption under the limit so today's view already has a chart and a table.
+    boiler_meter.send(0.0)
+    boiler_meter.send(0.05, 0.05)
+    pump_meter.send(0.0)
+    garage_meter.send(0.0)
+
+    # Ana: one tab on today's boiler chart, one on the alerts page (separate contexts).
+    ana_chart = _open_client(new_page, ana, f"#/dashboard/{boiler['id']}")
+    expect(ana_chart.get_by_test_id("selected-device-name")).to_have_text("Boiler")
+    hour = local_hour_label(boiler_meter.last_ms)
+    boiler_row = ana_chart.locator(f'[data-testid="day-row"][data-hour="{hour}"]')
+    expect(boiler_row.get_by_test_id("day-row-kwh")).to_have_text("0.100")
+    ana_chart.evaluate("() => { window.__sameDocument = true; }")
+    ana_list = _open_client(new_page, ana, "#/alerts")
+    expect(ana_list.get_by_test_id("alerts-empty")).to_be_visible()
+    bogdan_page = _open_client(new_page, bogdan)
+    expect(bogdan_page.get_by_test_id("selected-device-name")).to_have_text("Garage")
+
+    # 1. The boiler's hour goes over its maximum (1 kWh): 4 kWh within a few seconds.
+    sent = time.monotonic()
+    boiler_meter.send(1.5, 2.5)
+    for page in (ana_chart, ana_list):
+        toast = _alert_toasts(page, "Boiler")
+        expect(toast).to_have_count(1, timeout=ALERT_WAIT_MS)
+        expect(toast).to_contain_text("4.100 kWh of max 1.000 kWh")
+        expect(toast).to_contain_text(f"Today {hour}–")
+        expect(toast).to_have_attribute("data-source", "live")
+        expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("1")
+    latency = time.monotonic() - sent
+    # The alerts page lists it without a reload.
+    rows = ana_list.get_by_test_id("alert-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_test_id("alert-device")).to_have_text("Boiler")
+    expect(rows.first.get_by_test_id("alert-energy")).to_contain_text("4.100 kWh")
+    expect(rows.first.get_by_test_id("ack-alert")).to_be_visible()
+    # Today's chart and table follow (same document: no reload).
+    expect(boiler_row.get_by_test_id("day-row-kwh")).to_have_text("4.100")
+    expect(boiler_row.get_by_test_id("over-max")).to_be_visible()
+    assert ana_chart.evaluate("() => window.__sameDocument === true"), "the dashboard reloaded"
+    screenshot(ana_chart, "live-alert-toast-dashboard")
+    screenshot(ana_list, "live-alert-alerts-page")
+
+    # 2. Ana's chart tab loses the network; the heat pump goes over meanwhile.
+    ana_chart.context.set_offline(True)
+    expect(ana_chart.get_by_test_id("live-status")).to_have_attribute("data-state", "offline")
+    pump_meter.send(0.8, 0.9)
+    expect(_alert_toasts(ana_list, "Heat pump")).to_have_count(1, timeout=ALERT_WAIT_MS)
+    expect(ana_list.get_by_test_id("alert-row")).to_have_count(2)
+    expect(ana_list.get_by_test_id("nav-alerts-badge")).to_have_text("2")
+    assert _my_alerts(api, ana)["total"] == 2
+    ana_chart.wait_for_timeout(500)
+    expect(_alert_toasts(ana_chart, "Heat pump")).to_have_count(0)
+    screenshot(ana_chart, "live-alert-offline")
+
+    # ... and gets it back: reconnects by itself and shows what it missed.
+    ana_chart.context.set_offline(False)
+    expect(ana_chart.get_by_test_id("live-status")).to_have_attribute(
+        "data-state", "live", timeout=CATCH_UP_WAIT_MS
+    )
+    missed = _alert_toasts(ana_chart, "Heat pump")
+    expect(missed).to_have_count(1, timeout=CATCH_UP_WAIT_MS)
+    expect(missed).to_have_attribute("data-source", "catch-up")
+    expect(missed).to_contain_text("1.700 kWh of max 1.000 kWh")
+    expect(ana_chart.get_by_test_id("nav-alerts-badge")).to_have_text("2")
+    # Pushes flow again on the new connection: more boiler readings update the chart live.
+    boiler_meter.send(0.4)
+    expect(boiler_row.get_by_test_id("day-row-kwh")).to_have_text("4.500", timeout=ALERT_WAIT_MS)
+    # Same alert hour, higher peak: no second toast, the list shows the new peak.
+    ana_list.wait_for_timeout(1500)
+    expect(_alert_toasts(ana_chart, "Boiler")).to_have_count(1)
+    expect(_alert_toasts(ana_list, "Boiler")).to_have_count(1)
+    expect(ana_list.get_by_test_id("alert-row").filter(has_text="Boiler")).to_contain_text("4.500 kWh")
+    assert ana_chart.evaluate("() => window.__sameDocument === true"), "the dashboard reloaded"
+    screenshot(ana_chart, "live-alert-caught-up")
+
+    # Bogdan, connected the whole time, saw nothing of it.
+    expect(bogdan_page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    expect(_alert_toasts(bogdan_page)).to_have_count(0)
+    expect(bogdan_page.get_by_test_id("nav-alerts-badge")).to_have_count(0)
+    assert _my_alerts(api, bogdan)["total"] == 0
+    screenshot(bogdan_page, "live-alert-other-client")
+    print(f"alert toast in both tabs {latency * 1000:.0f} ms after the crossing reading was sent")
+
+
+def test_acknowledge_one_and_all_updates_list_and_badge(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    cora = api.create_client("Cora Ack")
+    devices = [api.create_device(name, 0.5, cora["id"]) for name in ("Oven", "Dryer", "Kettle")]
+    for device in devices:
+        meter = Meter(platform.web_url, device)
+        meter.send(0.0)
+        meter.send(1.0, 1.0)
+    assert _my_alerts(api, cora)["total"] == 3
+
+    page = _open_client(new_page, cora, "#/alerts")
+    rows = page.get_by_test_id("alert-row")
+    expect(rows).to_have_count(3)
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("3")
+    expect(page.get_by_test_id("alerts-summary")).to_have_text("3 unacknowledged alerts.")
+    # Alerts from before the page opened are history, not news: no toast.
+    expect(_alert_toasts(page)).to_have_count(0)
+
+    rows.first.get_by_test_id("ack-alert").click()
+    expect(rows.first.get_by_test_id("alert-acked")).to_be_visible()
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("2")
+    page.get_by_test_id("filter-open").click()
+    expect(rows).to_have_count(2)
+    page.get_by_test_id("ack-all").click()
+    expect(page.get_by_test_id("alerts-empty")).to_contain_text("Nothing to acknowledge")
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_count(0)
+    expect(page.get_by_test_id("ack-all")).to_be_disabled()
+    page.get_by_test_id("filter-all").click()
+    expect(rows).to_have_count(3)
+    expect(page.get_by_test_id("alert-acked")).to_have_count(3)
+    assert _my_alerts(api, cora)["unacknowledged"] == 0
+    screenshot(page, "alerts-acknowledged")
+
+
+def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
+    from tests.browser.support import ADMIN_PASSWORD, ADMIN_USERNAME
+
+    page = new_page()
+    negotiations: list[str] = []
+    page.on("request", lambda r: negotiations.append(r.url) if "/realtime/negotiate" in r.url else None)
+    page.goto("/")
+    login(page, ADMIN_USERNAME, ADMIN_PASSWORD)
+    expect(page).to_have_url(re.compile(r"#/admin/devices"))
+    expect(page.get_by_test_id("nav-alerts")).to_have_count(0)
+    expect(page.get_by_test_id("live-status")).to_have_count(0)
+    page.goto("/#/alerts")
+    expect(page.get_by_test_id("alerts-page")).to_have_count(0)
+    page.wait_for_timeout(500)
+    assert negotiations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import tkinter as tk
 from pathlib import Path
@@ -200,14 +201,21 @@ class SensorWindow:
         self.root.destroy()
 
 
-def main() -> None:
-    """Open the window and run the Tk main loop."""
+def main() -> int:
+    """Open the window and run the Tk main loop; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    root = tk.Tk()
+    try:
+        root = tk.Tk()
+    except tk.TclError as exc:
+        sys.stderr.write(
+            f"error: cannot open a window ({exc}); headless: python -m sensor_client\n"
+        )
+        return 2
     window = SensorWindow(root)
     root.protocol("WM_DELETE_WINDOW", window.close)
     root.mainloop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,6 +6,7 @@ import gc
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from ingest_server import DEVICE_KEY, IngestState, running_server
-from sensor_fakes import DEVICE
+from sensor_fakes import DEVICE, REPO_ROOT
 
 tk = pytest.importorskip("tkinter", reason="this Python has no tkinter (apt: python3-tk)")
 
@@ -145,3 +146,17 @@ def test_errors_go_to_the_message_area(window: Any, tmp_path: Path) -> None:
     type_into(window.entries["interval"], "soon")
     window.start_button.invoke()
     assert "interval 'soon' is not a number" in window.message.get()
+
+
+def test_no_display_is_a_message_not_a_traceback() -> None:
+    env = {**os.environ, "DISPLAY": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "sensor_client.gui"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "cannot open a window" in done.stderr and "Traceback" not in done.stderr

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from ingest_server import ADMIN_TOKEN, DEVICE_KEY, IngestState, running_server
-from sensor_fakes import DEVICE
+from sensor_fakes import DEVICE, REPO_ROOT
 
 from sensor_client.cli import main
+from sensor_client.config import load_config
 
 
 @pytest.fixture
@@ -139,3 +140,8 @@ def test_unreachable_broker_exits_3(
     args = replay_args(f"amqp://guest:guest@127.0.0.1:{port}/", csv_file, tmp_path)
     assert main([*args, "--max-retries", "1"]) == 3
     assert "gave up after 1 retries" in capsys.readouterr().err
+
+
+def test_shipped_example_config_is_valid() -> None:
+    options = load_config(REPO_ROOT / "sensor_client" / "samples" / "example.toml")
+    assert options["replay"] is True and (REPO_ROOT / options["csv"]).exists()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from shared.ingestion import store
 from shared.ingestion.messages import Measurement, Rejection
 from shared.metering import (
+    HOUR_MS,
     MeterPoint,
     Reading,
     append_reading,
@@ -127,15 +128,17 @@ def _store_readings(
 ) -> None:
     lasts = store.lock_states(session, list(by_device))
     stored = store.stored_values(
-        session, list(by_device), [r.timestamp_ms for rows in by_device.values() for _, r in rows]
+        session, [(d, r.timestamp_ms) for d, rows in by_device.items() for _, r in rows]
     )
     totals = _Totals()
     states: dict[str, tuple[MeterPoint, int]] = {}
+    pending: list[tuple[str, MeterPoint]] = []
     for device_id in sorted(by_device):
         fresh = _classify(device_id, by_device[device_id], stored, results)
-        last, added = _apply(session, device_id, fresh, lasts.get(device_id), totals)
+        last, added = _apply(session, device_id, fresh, lasts.get(device_id), totals, pending)
         if added:
             states[device_id] = (last, added)  # type: ignore[assignment]
+    store.insert_points(session, pending)
     store.save_states(session, states)
     keys = totals.keys()
     before = store.load_totals(session, keys)
@@ -187,42 +190,60 @@ def _classify(
 
 
 def _apply(
-    session: Session, device_id: str, fresh: list[Reading], last: MeterPoint | None, totals: _Totals
+    session: Session,
+    device_id: str,
+    fresh: list[Reading],
+    last: MeterPoint | None,
+    totals: _Totals,
+    pending: list[tuple[str, MeterPoint]],
 ) -> tuple[MeterPoint | None, int]:
-    """Apply new readings: in-order ones on the fast path, late ones by local recompute."""
-    pending: list[MeterPoint] = []
-    for reading in fresh:
-        if last is None or reading.timestamp_ms > last.timestamp_ms:
-            step = append_reading(last, reading)
-            for hour, kwh in step.contributions.items():
-                totals.add((device_id, hour), kwh)
-            pending.append(step.point)
-            last = step.point
-            continue
-        store.insert_points(session, device_id, pending)
-        pending = []
-        last = _insert_late(session, device_id, reading, last, totals)
-    store.insert_points(session, device_id, pending)
+    """Apply new readings: late ones by local recompute, then in-order ones on the fast path.
+
+    `fresh` is sorted, so every late reading (at or before the stored last point) comes first;
+    fast-path points are queued in `pending` and inserted once per batch.
+    """
+    split = 0
+    while last is not None and split < len(fresh) and fresh[split].timestamp_ms < last.timestamp_ms:
+        split += 1
+    if split:
+        assert last is not None
+        last = _insert_late(session, device_id, fresh[:split], last, totals)
+    for reading in fresh[split:]:
+        step = append_reading(last, reading)
+        for hour, kwh in step.contributions.items():
+            totals.add((device_id, hour), kwh)
+        pending.append((device_id, step.point))
+        last = step.point
     return last, len(fresh)
 
 
 def _insert_late(
-    session: Session, device_id: str, reading: Reading, last: MeterPoint, totals: _Totals
+    session: Session, device_id: str, late: list[Reading], last: MeterPoint, totals: _Totals
 ) -> MeterPoint:
-    earlier = store.earlier_points(session, device_id, reading.timestamp_ms)
-    later = store.later_points(session, device_id, reading.timestamp_ms)
-    change = insert_reading(reading, earlier, later)
-    store.insert_points(session, device_id, [change.point])
-    store.update_registers(session, device_id, change.updated)
-    for hour, kwh in change.totals.items():
-        totals.set((device_id, hour), kwh)
-    if change.kind in ("noise", "reset"):
-        logger.info(
-            "late reading %s at %s classified as %s", device_id, reading.timestamp_ms, change.kind
+    """Place late readings into the stored history, reading the neighbourhood once."""
+    margin = 2 * HOUR_MS
+    window = store.PointWindow(
+        session, device_id, late[0].timestamp_ms - margin, late[-1].timestamp_ms + margin
+    )
+    inserted: list[tuple[str, MeterPoint]] = []
+    for reading in late:
+        change = insert_reading(
+            reading, window.earlier(reading.timestamp_ms), window.later(reading.timestamp_ms)
         )
-    for point in change.updated:
-        if point.timestamp_ms == last.timestamp_ms:
-            return point
+        inserted.append((device_id, change.point))
+        window.put(change.point)
+        for point in change.updated:
+            window.put(point)
+            if point.timestamp_ms == last.timestamp_ms:
+                last = point
+        store.update_registers(session, device_id, change.updated)
+        for hour, kwh in change.totals.items():
+            totals.set((device_id, hour), kwh)
+        if change.kind in ("noise", "reset"):
+            logger.info(
+                "late reading %s at %s is a %s", device_id, reading.timestamp_ms, change.kind
+            )
+    store.insert_points(session, inserted)
     return last
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,20 +82,21 @@ def lock_states(session: Session, device_ids: Sequence[str]) -> dict[str, MeterP
 
 
 def stored_values(
-    session: Session, device_ids: Sequence[str], timestamps: Sequence[int]
+    session: Session, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], float]:
-    """Return stored values for any of the given (device, timestamp) combinations."""
+    """Return stored values for the given (device, timestamp) keys."""
+    if not keys:
+        return {}
     rows = session.execute(
         select(StoredReading.device_id, StoredReading.timestamp_ms, StoredReading.value_kwh).where(
-            StoredReading.device_id.in_(list(device_ids)),
-            StoredReading.timestamp_ms.in_(list(set(timestamps))),
+            tuple_(StoredReading.device_id, StoredReading.timestamp_ms).in_(list(set(keys)))
         )
     )
     return {(r.device_id, r.timestamp_ms): r.value_kwh for r in rows}
 
 
-def insert_points(session: Session, device_id: str, points: Sequence[MeterPoint]) -> None:
-    """Insert new readings with their trusted registers."""
+def insert_points(session: Session, points: Sequence[tuple[str, MeterPoint]]) -> None:
+    """Insert new readings (device id, point) with their trusted registers, in one statement."""
     if points:
         session.execute(
             insert(StoredReading),
@@ -105,7 +107,7 @@ def insert_points(session: Session, device_id: str, points: Sequence[MeterPoint]
                     "value_kwh": p.value_kwh,
                     "register_kwh": p.register_kwh,
                 }
-                for p in points
+                for device_id, p in points
             ],
         )
 
@@ -227,3 +229,42 @@ def existing_alerts(session: Session, device_id: str, hours: Sequence[int]) -> d
         )
     )
     return {hour_ms(a.hour_start_utc): a for a in rows}
+
+
+class PointWindow:
+    """A device's stored points around its late readings, read once and kept in step with writes.
+
+    Iterators fall back to the database beyond the window, so a long gap is still handled.
+    """
+
+    def __init__(self, session: Session, device_id: str, lo_ms: int, hi_ms: int) -> None:
+        self._session, self._device_id, self._lo, self._hi = session, device_id, lo_ms, hi_ms
+        column = StoredReading.timestamp_ms
+        rows = session.execute(
+            select(column, StoredReading.value_kwh, StoredReading.register_kwh)
+            .where(StoredReading.device_id == device_id, column >= lo_ms, column <= hi_ms)
+            .order_by(column)
+        )
+        self._points = [MeterPoint(r.timestamp_ms, r.value_kwh, r.register_kwh) for r in rows]
+        self._stamps = [p.timestamp_ms for p in self._points]
+
+    def earlier(self, timestamp_ms: int) -> Iterator[MeterPoint]:
+        """Points before timestamp_ms, newest first."""
+        yield from reversed(self._points[: bisect_left(self._stamps, timestamp_ms)])
+        yield from earlier_points(self._session, self._device_id, self._lo)
+
+    def later(self, timestamp_ms: int) -> Iterator[MeterPoint]:
+        """Points after timestamp_ms, oldest first."""
+        yield from self._points[bisect_right(self._stamps, timestamp_ms) :]
+        yield from later_points(self._session, self._device_id, self._hi)
+
+    def put(self, point: MeterPoint) -> None:
+        """Record a new or re-registered point inside the window."""
+        if not self._lo <= point.timestamp_ms <= self._hi:
+            return
+        index = bisect_left(self._stamps, point.timestamp_ms)
+        if index < len(self._stamps) and self._stamps[index] == point.timestamp_ms:
+            self._points[index] = point
+        else:
+            self._points.insert(index, point)
+            self._stamps.insert(index, point.timestamp_ms)

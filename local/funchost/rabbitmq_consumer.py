@@ -193,7 +193,13 @@ class Consumer:
         if error is None:
             self._publish(outputs)
             self._channel.basic_ack(delivery_tag=batch[-1].tag, multiple=True)
-            self.retries.succeeded(batch)
+            if forgiven := self.retries.succeeded(batch):
+                logger.info(
+                    "RabbitMQ consumer %s: recovered after a systemic failure; %d message(s) "
+                    "may join full batches again",
+                    self.name,
+                    forgiven,
+                )
             self._failures.reset()
             return
         if self.retries.failed(batch, now=time.monotonic()):

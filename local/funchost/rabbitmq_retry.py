@@ -10,6 +10,12 @@ messages fail in turn, nothing succeeds) therefore does not dead-letter good mes
 very slowly a lone one, while a poison message is dead-lettered after N attempts whether other
 messages flow or the queue is otherwise idle.
 
+When two different messages fail alone with no success in between, the failure is systemic
+(the database was down), not the messages' fault: the first success afterwards lifts the batch
+limits of every message that failed during that streak, so recovery runs at full batch size
+instead of one message at a time. Counted attempts are kept, so two adjacent poison messages
+are still dead-lettered after N rounds.
+
 Counts live in memory (RabbitMQ classic queues carry no delivery count) keyed by the AMQP
 `message_id`, or by a hash of the body when there is none; a host restart forgets them.
 """
@@ -17,6 +23,7 @@ Counts live in memory (RabbitMQ classic queues carry no delivery count) keyed by
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 import pika
 
 DEFAULT_CAPACITY = 100_000
+UNLIMITED = sys.maxsize
 
 
 class Backoff:
@@ -86,6 +94,8 @@ class RetryTracker:
         self.successes = 0
         self.failures = 0
         self._suspects: OrderedDict[str, Suspect] = OrderedDict()
+        self._streak: set[str] = set()  # keys that failed since the last success
+        self._streak_alone: set[str] = set()  # ... of which failed alone
 
     def __len__(self) -> int:
         return len(self._suspects)
@@ -108,16 +118,29 @@ class RetryTracker:
             size += 1
         return size
 
-    def succeeded(self, batch: Sequence[Delivery]) -> None:
-        """The batch was processed: forget its messages."""
+    def succeeded(self, batch: Sequence[Delivery]) -> int:
+        """The batch was processed: forget its messages; returns how many were forgiven."""
         self.successes += 1
         for delivery in batch:
             self._suspects.pop(delivery.key, None)
+        forgiven = 0
+        if len(self._streak_alone) >= 2:  # a systemic failure just ended
+            for key in self._streak:
+                suspect = self._suspects.get(key)
+                if suspect is not None:
+                    suspect.limit = UNLIMITED
+                    forgiven += 1
+        self._streak.clear()
+        self._streak_alone.clear()
+        return forgiven
 
     def failed(self, batch: Sequence[Delivery], now: float) -> bool:
         """Record a failed batch; True when its single message must now be dead-lettered."""
         size = len(batch)
         self.failures += 1
+        self._streak.update(delivery.key for delivery in batch)
+        if size == 1:
+            self._streak_alone.add(batch[0].key)
         for delivery in batch:
             suspect = self._suspects.pop(delivery.key, None) or Suspect(limit=size)
             suspect.limit = max(1, min(suspect.limit, size // 2))

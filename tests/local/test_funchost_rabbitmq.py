@@ -40,13 +40,14 @@ class Recorder:
     batches: list[list[str]] = field(default_factory=list)
     failures: list[list[str]] = field(default_factory=list)
     fail_first: int = 0  # raise on this many first calls
-    poison: str | None = None  # raise for any batch holding this body
+    poison: str | None = None  # raise for any batch holding a body starting with this
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, messages: list[str]) -> list[str]:
         """Record a batch, maybe raise; return envelopes for bodies that are not JSON."""
         with self.lock:
-            if self.fail_first > 0 or (self.poison is not None and self.poison in messages):
+            poisoned = self.poison is not None and any(m.startswith(self.poison) for m in messages)
+            if self.fail_first > 0 or poisoned:
                 self.fail_first -= 1
                 self.failures.append(list(messages))
                 raise RuntimeError("database is down")
@@ -294,6 +295,19 @@ async def test_a_poison_message_is_dead_lettered_after_n_attempts(
 
 
 @pytest.mark.rabbitmq
+async def test_adjacent_poison_messages_are_both_dead_lettered(queue: str) -> None:
+    recorder = Recorder(poison="POISON")
+    bodies = good(30)
+    bodies[10:10] = ["POISON-1", "POISON-2"]
+    async with bound(build_app(queue, recorder), {**FAST, "maxDeliveryAttempts": 2}):
+        publish(queue, bodies)
+        await eventually(lambda: message_count(f"{queue}.dlq") == 2)
+        await eventually(lambda: len(set(recorder.seen())) == 30)
+    assert sorted(body for _, body in drain(f"{queue}.dlq")) == [b"POISON-1", b"POISON-2"]
+    assert message_count(queue) == 0
+
+
+@pytest.mark.rabbitmq
 async def test_a_database_outage_does_not_dead_letter_good_messages(queue: str) -> None:
     recorder = Recorder(fail_first=12)  # every call fails for a while, then all succeed
     bodies = good(10)
@@ -302,6 +316,7 @@ async def test_a_database_outage_does_not_dead_letter_good_messages(queue: str) 
         await eventually(lambda: len(set(recorder.seen())) == 10)
     assert len(recorder.failures) == 12
     assert message_count(f"{queue}.dlq") == 0
+    assert max(len(batch) for batch in recorder.batches) > 1  # full batches again at once
 
 
 class TcpProxy:
@@ -494,3 +509,18 @@ def test_retry_tracker_bisects_then_counts_attempts() -> None:
     assert not tracker.failed(lone, now=5.0)  # alone, but too soon
     assert tracker.failed(lone, now=10.0)
     assert tracker.attempts("z") == 0
+
+
+def test_retry_tracker_lifts_limits_after_a_systemic_failure() -> None:
+    tracker = RetryTracker(max_attempts=3, idle_interval=0.0)
+    batch = deliveries(*"abcd")
+    tracker.failed(batch, now=0.0)
+    tracker.failed(batch[:2], now=0.0)
+    tracker.failed(batch[:1], now=0.0)
+    assert tracker.succeeded(batch[1:2]) == 0  # one message failing alone: maybe poison
+    assert tracker.batch_size(batch, 100) == 1
+    tracker.failed(batch[:1], now=0.0)
+    tracker.failed(batch[2:3], now=0.0)  # a second message fails alone: the database is down
+    assert tracker.succeeded(batch[3:]) == 2
+    assert tracker.batch_size(batch[:3], 100) == 3
+    assert tracker.attempts("a") == 2  # kept: adjacent poison messages still get dead-lettered

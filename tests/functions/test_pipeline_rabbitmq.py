@@ -222,7 +222,19 @@ def test_sigkill_mid_stream_then_restart_loses_and_doubles_nothing(
     assert_exact_totals(sessions, ids, values)
 
 
-def _kill_db_connections(database: str) -> int:
+def _local_ports_of(pid: int) -> set[str]:
+    """Local TCP ports of `pid`'s connections to MariaDB (so only the host's are cut)."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "dport", "=", f":{MARIADB_PORT}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split()[3].rsplit(":", 1)[1] for line in out.splitlines() if f"pid={pid}," in line}
+
+
+def _kill_db_connections(database: str, pid: int) -> int:
+    ports = _local_ports_of(pid)
     conn = pymysql.connect(
         host=MARIADB_HOST,
         port=MARIADB_PORT,
@@ -232,8 +244,11 @@ def _kill_db_connections(database: str) -> int:
     )
     killed = 0
     with conn.cursor() as cur:
-        cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s", (database,))
-        for (conn_id,) in cur.fetchall():
+        cur.execute(
+            "SELECT id, host FROM information_schema.processlist WHERE db = %s", (database,)
+        )
+        victims = [cid for cid, host in cur.fetchall() if host.rsplit(":", 1)[-1] in ports]
+        for conn_id in victims:
             try:
                 cur.execute(f"KILL CONNECTION {int(conn_id)}")
                 killed += 1
@@ -261,11 +276,15 @@ def test_database_connections_cut_mid_batch(
     database = migrated_url.rsplit("/", 1)[1].split("?")[0]
     stop = threading.Event()
     kills: list[int] = []
-    killer = _repeat(lambda: kills.append(_kill_db_connections(database)), stop, 0.15)
-    total = publish(rabbit, queue, ids, values)
-    wait_for(lambda: readings_count(sessions, ids) > total // 2, 120, "half stored under kills")
-    stop.set()
-    killer.join()
+    assert host.proc is not None
+    pid = host.proc.pid
+    killer = _repeat(lambda: kills.append(_kill_db_connections(database, pid)), stop, 0.15)
+    try:
+        total = publish(rabbit, queue, ids, values)
+        wait_for(lambda: readings_count(sessions, ids) > total // 2, 120, "half stored, kills")
+    finally:
+        stop.set()
+        killer.join()
     assert sum(kills) > 0, "no database connection was cut"
     wait_for(lambda: readings_count(sessions, ids) == total, 120, "all readings stored")
     assert_exact_totals(sessions, ids, values)

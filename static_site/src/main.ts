@@ -10,7 +10,7 @@ import { browserTimeZone } from "./consumption/dates.ts";
 import type { PageMeta } from "./pages/page.ts";
 import { LOGIN_HASH, loginHashFor, Router } from "./router.ts";
 import { browserConnectionEnv } from "./realtime/connection.ts";
-import { LiveUpdates } from "./realtime/live.ts";
+import { browserPeers, LiveUpdates } from "./realtime/live.ts";
 import { NOT_FOUND, ROUTES } from "./routes.ts";
 import type { Services } from "./services.ts";
 import { showAlertToast, showMissedAlertsToast } from "./ui/alert-toast.ts";
@@ -59,7 +59,7 @@ const http = new HttpClient({
 const api = createApi(http);
 // Live updates (alerts, consumption) are for clients only: administrators own no devices, so no
 // connection is opened for them at all.
-const live = new LiveUpdates({ api, env: browserConnectionEnv() });
+const live = new LiveUpdates({ api, env: browserConnectionEnv(), peers: browserPeers("energy-utility.alerts") });
 
 const services: Services = {
   config,

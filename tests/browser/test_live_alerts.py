@@ -158,6 +158,11 @@ def test_acknowledge_one_and_all_updates_list_and_badge(
     assert _my_alerts(api, cora)["total"] == 3
 
     page = _open_client(new_page, cora, "#/alerts")
+    # A second tab of the same browser (same context), on the dashboard.
+    other_tab = page.context.new_page()
+    other_tab.goto("/#/dashboard")
+    expect(other_tab.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    expect(other_tab.get_by_test_id("nav-alerts-badge")).to_have_text("3")
     rows = page.get_by_test_id("alert-row")
     expect(rows).to_have_count(3)
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("3")
@@ -168,12 +173,14 @@ def test_acknowledge_one_and_all_updates_list_and_badge(
     rows.first.get_by_test_id("ack-alert").click()
     expect(rows.first.get_by_test_id("alert-acked")).to_be_visible()
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("2")
+    expect(other_tab.get_by_test_id("nav-alerts-badge")).to_have_text("2")
     page.get_by_test_id("filter-open").click()
     expect(rows).to_have_count(2)
     page.get_by_test_id("ack-all").click()
     expect(page.get_by_test_id("alerts-empty")).to_contain_text("Nothing to acknowledge")
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_count(0)
     expect(page.get_by_test_id("ack-all")).to_be_disabled()
+    expect(other_tab.get_by_test_id("nav-alerts-badge")).to_have_count(0)
     page.get_by_test_id("filter-all").click()
     expect(rows).to_have_count(3)
     expect(page.get_by_test_id("alert-acked")).to_have_count(3)
@@ -196,3 +203,41 @@ def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
     expect(page.get_by_test_id("alerts-page")).to_have_count(0)
     page.wait_for_timeout(500)
     assert negotiations == []
+
+
+def test_today_chart_refresh_is_throttled_and_other_days_stay_put(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    dana = api.create_client("Dana Chart")
+    dryer = api.create_device("Dryer", 1.0, dana["id"])
+    meter = Meter(platform.web_url, dryer)
+    meter.send(0.0)
+    meter.send(0.1)
+    page = _open_client(new_page, dana, f"#/dashboard/{dryer['id']}")
+    hour = local_hour_label(meter.last_ms)
+    row = page.locator(f'[data-testid="day-row"][data-hour="{hour}"]')
+    expect(row.get_by_test_id("day-row-kwh")).to_have_text("0.100")
+    day_reads: list[str] = []
+    page.on("request", lambda r: day_reads.append(r.url) if "/consumption?" in r.url else None)
+
+    # A burst of six batches in about 1.5 s: the view follows, but re-reads at most once per 2 s
+    # (one at once, one trailing), not once per batch.
+    for _ in range(6):
+        meter.send(0.1)
+        page.wait_for_timeout(250)
+    expect(row.get_by_test_id("day-row-kwh")).to_have_text("0.700", timeout=ALERT_WAIT_MS)
+    page.wait_for_timeout(2500)
+    assert 1 <= len(day_reads) <= 3, f"today's view re-read {len(day_reads)} times for 6 batches"
+    assert all("date=" in u for u in day_reads)
+
+    # Yesterday's view does not re-read on live updates, even for an alert of this device.
+    page.get_by_test_id("day-prev").click()
+    expect(page.get_by_test_id("day-next")).to_be_enabled()
+    page.wait_for_timeout(300)
+    day_reads.clear()
+    meter.send(1.0)
+    expect(_alert_toasts(page, "Dryer")).to_have_count(1, timeout=ALERT_WAIT_MS)  # pushes arrive
+    page.wait_for_timeout(2500)
+    assert day_reads == [], f"yesterday's view re-read on a live update: {day_reads}"
+    page.get_by_test_id("day-today").click()
+    expect(row.get_by_test_id("day-row-kwh")).to_have_text("1.700")

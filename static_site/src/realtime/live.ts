@@ -11,6 +11,22 @@ import { RealtimeConnection, type ConnectionEnv, type ConnectionTuning, type Lin
 import { AlertLedger } from "./ledger.ts";
 import type { PlatformMessage, PushedAlert } from "./messages.ts";
 
+/** A BroadcastChannel between this browser's tabs, or undefined where there is none. */
+export function browserPeers(name: string): PeerChannel | undefined {
+  if (typeof BroadcastChannel === "undefined") return undefined;
+  const channel = new BroadcastChannel(name);
+  return {
+    post: (message) => channel.postMessage(message),
+    listen: (fn) => {
+      const handler = (ev: MessageEvent) => {
+        if (typeof ev.data === "string") fn(ev.data);
+      };
+      channel.addEventListener("message", handler);
+      return () => channel.removeEventListener("message", handler);
+    },
+  };
+}
+
 /** One alert to tell the user about. */
 export interface AlertNotice {
   id: string;
@@ -38,9 +54,16 @@ const CATCH_UP_LIMIT = 100;
 /** Past this many missed alerts, one summary notice instead of one each. */
 export const MAX_INDIVIDUAL_NOTICES = 3;
 
+/** Other tabs of this browser (BroadcastChannel): acknowledgements made there. */
+export interface PeerChannel {
+  post: (message: string) => void;
+  listen: (fn: (message: string) => void) => () => void;
+}
+
 export interface LiveUpdatesOptions {
   api: Api;
   env: ConnectionEnv;
+  peers?: PeerChannel;
   tuning?: Partial<ConnectionTuning>;
 }
 
@@ -48,6 +71,8 @@ export class LiveUpdates {
   private readonly api: Api;
   private readonly env: ConnectionEnv;
   private readonly tuning: Partial<ConnectionTuning> | undefined;
+  private readonly peers: PeerChannel | undefined;
+  private unlisten: (() => void)[] = [];
   private connection: RealtimeConnection | null = null;
   private userId: string | null = null;
   private readonly ledger = new AlertLedger();
@@ -66,6 +91,7 @@ export class LiveUpdates {
     this.api = opts.api;
     this.env = opts.env;
     this.tuning = opts.tuning;
+    this.peers = opts.peers;
   }
 
   get state(): LinkState {
@@ -104,13 +130,34 @@ export class LiveUpdates {
         if (epoch === this.epoch) this.onMessage(message);
       },
     });
+    // Acknowledgements are not pushed: follow other tabs of this browser, and re-read the count
+    // whenever this tab comes back into view (acknowledged on another device meanwhile).
+    const ackMessage = `acknowledged:${userId}`;
+    this.unlisten = [
+      this.env.listen("visibilitychange", () => {
+        if (this.env.isVisible()) void this.refreshUnread();
+      }),
+      this.peers?.listen((message) => {
+        if (message !== ackMessage || epoch !== this.epoch) return;
+        void this.refreshUnread();
+        this.emit({ type: "alerts-changed", deviceIds: [] });
+      }) ?? (() => undefined),
+    ];
     // The badge needs the count even before (or without) a live connection.
     this.catchUp();
     this.connection.start();
   }
 
+  /** This tab acknowledged alerts: re-read the count here and tell the other tabs. */
+  acknowledged(): void {
+    void this.refreshUnread();
+    if (this.userId) this.peers?.post(`acknowledged:${this.userId}`);
+  }
+
   stop(): void {
     this.epoch += 1;
+    for (const off of this.unlisten) off();
+    this.unlisten = [];
     this.connection?.stop();
     this.connection = null;
     this.userId = null;

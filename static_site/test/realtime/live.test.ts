@@ -168,3 +168,51 @@ describe("LiveUpdates", () => {
     expect(world.sockets).toHaveLength(0);
   });
 });
+
+describe("LiveUpdates across tabs", () => {
+  it("an acknowledgement in one tab re-reads the count in the others (same user only)", async () => {
+    const listeners = new Set<(m: string) => void>();
+    const posted: string[] = [];
+    const peers = {
+      post: (m: string) => posted.push(m),
+      listen: (fn: (m: string) => void) => {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+    };
+    const server = new FakeServer();
+    server.alerts = [alert("a", "2026-11-27T09:00:00Z"), alert("b", "2026-11-27T09:10:00Z")];
+    const world = new World();
+    const live = new LiveUpdates({ api: server.api, env: world.env, peers });
+    const events: LiveEvent[] = [];
+    live.onEvent((e) => events.push(e));
+    live.start("u1");
+    await flush();
+    expect(live.unreadCount).toBe(2);
+
+    for (const a of server.alerts) a.acknowledged_at = "2026-11-27T10:00:00Z";
+    for (const fn of listeners) fn("acknowledged:someone-else");
+    await flush();
+    expect(live.unreadCount).toBe(2);
+    for (const fn of listeners) fn("acknowledged:u1");
+    await flush();
+    expect(live.unreadCount).toBe(0);
+    expect(events).toContainEqual({ type: "alerts-changed", deviceIds: [] });
+
+    live.acknowledged();
+    expect(posted).toEqual(["acknowledged:u1"]);
+    live.stop();
+    expect(listeners.size).toBe(0);
+  });
+
+  it("re-reads the count when the tab becomes visible", async () => {
+    const server = new FakeServer();
+    server.alerts = [alert("a", "2026-11-27T09:00:00Z")];
+    const { world, live } = await started(server);
+    expect(live.unreadCount).toBe(1);
+    server.alerts[0]!.acknowledged_at = "2026-11-27T10:00:00Z";
+    world.fire("visibilitychange");
+    await flush();
+    expect(live.unreadCount).toBe(0);
+  });
+});

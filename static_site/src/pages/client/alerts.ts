@@ -145,6 +145,7 @@ export const alertsPage: Page = ({ services, query, signal }) => {
         try {
           const updated = await api.me.acknowledgeAlert(a.id);
           showAcked(updated.acknowledged_at ?? new Date().toISOString());
+          live.acknowledged();
           void load(true);
         } catch (err) {
           btn.disabled = false;
@@ -176,6 +177,7 @@ export const alertsPage: Page = ({ services, query, signal }) => {
     try {
       const res = await api.me.acknowledgeAllAlerts();
       toasts.success(res.acknowledged === 1 ? "1 alert acknowledged." : `${res.acknowledged} alerts acknowledged.`);
+      live.acknowledged();
       await load(true);
     } catch (err) {
       ackAll.disabled = false;

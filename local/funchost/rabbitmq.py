@@ -3,7 +3,7 @@
 host.json `extensions.rabbitMQ` (all optional):
   prefetchCount (30, as in Azure), maxBatchSize (= prefetchCount; `cardinality: many` only),
   batchWaitMilliseconds (20), maxDeliveryAttempts (5), retryBackoffMilliseconds (100),
-  maxRetryBackoffMilliseconds (5000).
+  maxRetryBackoffMilliseconds (5000), minAttemptIntervalMilliseconds (5000; see rabbitmq_retry).
 The connection URL comes from the environment variable named by the trigger's
 `connectionStringSetting`; without it the function is not bound (a warning says so).
 """
@@ -50,6 +50,7 @@ def rabbitmq_options(extensions: Mapping[str, Any]) -> ConsumerOptions:
         retry_backoff=retry_ms / 1000,
         max_retry_backoff=_int(section, "maxRetryBackoffMilliseconds", 5000, retry_ms, 600_000)
         / 1000,
+        attempt_interval=_int(section, "minAttemptIntervalMilliseconds", 5000, 0, 3_600_000) / 1000,
     )
 
 

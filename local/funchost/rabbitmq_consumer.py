@@ -51,6 +51,7 @@ class ConsumerOptions:
     max_delivery_attempts: int = 5
     retry_backoff: float = 0.1
     max_retry_backoff: float = 5.0
+    attempt_interval: float = 5.0  # between counted attempts of a message when nothing succeeds
 
 
 class Consumer:
@@ -74,7 +75,7 @@ class Consumer:
         self.output_queues = [name for name in output_queues if name not in declared]
         self.consuming = threading.Event()  # set while a consumer is registered on the broker
         self.connects = 0  # successful connections so far (a reconnect makes it > 1)
-        self.retries = RetryTracker(options.max_delivery_attempts, options.max_retry_backoff)
+        self.retries = RetryTracker(options.max_delivery_attempts, options.attempt_interval)
         self._process = process
         self._stopping = threading.Event()
         self._connection: pika.BlockingConnection | None = None
@@ -110,9 +111,10 @@ class Consumer:
     def _run(self) -> None:
         reconnect = Backoff(self.options.retry_backoff, self.options.max_retry_backoff)
         while not self._stopping.is_set():
+            connected_at = None
             try:
                 self._connect()
-                reconnect.reset()
+                connected_at = time.monotonic()
                 self._consume()
             except BROKER_ERRORS as exc:
                 if self._stopping.is_set():
@@ -121,7 +123,8 @@ class Consumer:
                     )
                 else:
                     logger.warning(
-                        "RabbitMQ consumer %s: connection to %s lost (%s: %s); reconnecting",
+                        "RabbitMQ consumer %s: connection to %s failed or lost (%s: %s); "
+                        "reconnecting",
                         self.name,
                         redact(self.url),
                         type(exc).__name__,
@@ -131,6 +134,9 @@ class Consumer:
                 logger.exception("RabbitMQ consumer %s failed; reconnecting", self.name)
             finally:
                 self._close()
+            # A connection that lasted resets the backoff; one dropping at once keeps backing off.
+            if connected_at is not None and time.monotonic() - connected_at >= reconnect.cap:
+                reconnect.reset()
             if not self._stopping.is_set():
                 self._stopping.wait(reconnect.next())
         logger.info("RabbitMQ consumer %s stopped", self.name)

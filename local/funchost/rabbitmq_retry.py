@@ -4,11 +4,13 @@ A failed batch is nacked back to the queue as a whole. To keep one poison messag
 its neighbours down with it, every message of a failed batch may afterwards only join batches
 half as big (bisection), until it runs alone. A message that fails alone counts an attempt;
 after `max_attempts` it is dead-lettered. Its first failure alone always counts; a later one
-counts when something else succeeded since its previous counted attempt, or when nothing else
-failed since its previous failure and `idle_interval` seconds passed. A database outage (all
-messages fail in turn, nothing succeeds) therefore does not dead-letter good messages, except
-very slowly a lone one, while a poison message is dead-lettered after N attempts whether other
-messages flow or the queue is otherwise idle.
+counts when something else succeeded since its previous counted attempt (it is the message,
+not the database), or else once `attempt_interval` seconds passed since then. A database
+outage (everything fails, nothing succeeds) therefore counts at most one attempt per message
+per interval, and with the retry backoff capped at a few seconds the messages cycling through
+the prefetch window are retried far less often than that: good messages are not dead-lettered
+by a short outage, while poison messages are dead-lettered after N attempts whether other
+messages flow (fast) or they are all that is left (one attempt per interval).
 
 When two different messages fail alone with no success in between, the failure is systemic
 (the database was down), not the messages' fault: the first success afterwards lifts the batch
@@ -79,17 +81,16 @@ class Suspect:
     attempts: int = 0  # failures while running alone that counted
     mark: int = -1  # the success counter when an attempt was last counted
     counted_at: float = 0.0  # monotonic time of the last counted attempt
-    failed_at: int = -1  # the failure counter at its latest failure
 
 
 class RetryTracker:
     """Suspect messages by key (bounded, oldest forgotten first)."""
 
     def __init__(
-        self, max_attempts: int, idle_interval: float, capacity: int = DEFAULT_CAPACITY
+        self, max_attempts: int, attempt_interval: float, capacity: int = DEFAULT_CAPACITY
     ) -> None:
         self.max_attempts = max_attempts
-        self.idle_interval = idle_interval
+        self.attempt_interval = attempt_interval
         self.capacity = capacity
         self.successes = 0
         self.failures = 0
@@ -148,7 +149,6 @@ class RetryTracker:
                 suspect.attempts += 1
                 suspect.mark = self.successes
                 suspect.counted_at = now
-            suspect.failed_at = self.failures
             self._suspects[delivery.key] = suspect
         while len(self._suspects) > self.capacity:
             self._suspects.popitem(last=False)
@@ -160,5 +160,4 @@ class RetryTracker:
     def _counts(self, suspect: Suspect, now: float) -> bool:
         if suspect.attempts == 0 or suspect.mark != self.successes:
             return True
-        alone = suspect.failed_at == self.failures - 1  # nothing else failed in between
-        return alone and now - suspect.counted_at >= self.idle_interval
+        return now - suspect.counted_at >= self.attempt_interval

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if interrupt.requested:
         sys.stderr.write("stopped; the next run continues where this one stopped\n")
         return EXIT_INTERRUPTED
-    for error in errors:
-        sys.stderr.write(f"error: {error}\n")
+    for message, count in Counter(str(error) for error in errors).items():
+        sys.stderr.write(f"error: {message}" + (f" ({count} devices)\n" if count > 1 else "\n"))
     codes = [getattr(e, "exit_code", 1) for e in errors]
     return max(codes, default=0)

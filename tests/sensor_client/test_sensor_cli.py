@@ -140,6 +140,9 @@ def test_unreachable_broker_exits_3(
     args = replay_args(f"amqp://guest:guest@127.0.0.1:{port}/", csv_file, tmp_path)
     assert main([*args, "--max-retries", "1"]) == 3
     assert "gave up after 1 retries" in capsys.readouterr().err
+    assert main([*args, "--max-retries", "0", "--devices", "3"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("gave up after 0 retries") == 1 and "(3 devices)" in err
 
 
 def test_shipped_example_config_is_valid() -> None:

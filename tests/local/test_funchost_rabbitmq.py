@@ -454,6 +454,40 @@ async def test_stop_requeues_messages_in_flight(queue: str) -> None:
     assert message_count(queue) == 15  # the prefetched rest went back to the queue
 
 
+@pytest.mark.rabbitmq
+async def test_outputs_of_invocations_outside_the_binder_are_published_at_once(
+    queue: str,
+) -> None:
+    recorder = Recorder()
+    host = FunctionHost(build_app(queue, recorder), registry=register(BindingRegistry()))
+    await host.invoke_queue("ingest", ['{"ok": 1}', "nope"])  # no binder: no ack to wait for
+    await host.stop()
+    [(properties, body)] = drain(f"{queue}.dlq")
+    assert json.loads(body)["message"] == "nope" and properties.delivery_mode == 2
+
+
+@pytest.mark.rabbitmq
+async def test_a_queue_declared_with_other_arguments_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(SETTING, broker_url())
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with channel_on(URL) as channel:
+        channel.queue_declare(name, durable=True)  # no dead-letter arguments
+    host = FunctionHost(build_app(name, Recorder()), registry=register(BindingRegistry()))
+    binder = RabbitMQBinder(host, ConsumerOptions(), start_timeout=0.5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="local.funchost"):
+            await binder.start(host.queue_function("ingest"))
+    finally:
+        await binder.stop()
+        await host.stop()
+        with channel_on(URL) as channel:
+            channel.queue_delete(name)
+            channel.queue_delete(f"{name}.dlq")
+    assert any("PRECONDITION_FAILED" in record.getMessage() for record in caplog.records)
+
+
 async def test_without_the_connection_setting_the_function_is_not_bound(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -130,7 +130,14 @@ class Engine:
             )
             save_state(cfg.state_path, state)
         check_state(state, cfg.device_id, source, cfg.state_path, replay=cfg.replay)
-        if state.next_index:
+        if state.next_index == state.total:
+            log.warning(
+                "device %s: all %s readings were already confirmed; delete %s to send them again",
+                cfg.device_id,
+                state.total,
+                cfg.state_path,
+            )
+        elif state.next_index:
             log.info(
                 "device %s resumes at reading %s/%s", cfg.device_id, state.next_index, state.total
             )

@@ -45,11 +45,13 @@ def test_http_replay_sends_everything_once_even_when_run_twice(
     csv_file: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url, state = server
     assert main(replay_args(url, csv_file, tmp_path)) == 0
     assert "30/30 100%" in capsys.readouterr().err
     assert main(replay_args(url, csv_file, tmp_path)) == 0  # resumes at the end: nothing to send
+    assert "all 30 readings were already confirmed" in caplog.text
     assert len(state.stored) == 30 and sum(len(r) for r in state.requests) == 30
     saved = json.loads((tmp_path / "state" / f"{DEVICE}.json").read_text())
     assert saved["next_index"] == 30 and saved["start_ms"] == 1767225600000

@@ -14,7 +14,7 @@ from sensor_client.csvsource import CsvSource
 from sensor_client.errors import PermanentTransportError, RetriesExhaustedError, TransportError
 from sensor_client.message import Measurement
 from sensor_client.stamps import check_state, stamp_batch
-from sensor_client.state import DeviceState, load_state, save_state
+from sensor_client.state import DeviceState, device_lock, load_state, save_state
 from sensor_client.transports.base import Transport
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,10 @@ class Engine:
     def run(self) -> Progress:
         """Publish until done or stopped; raise SensorClientError on a fatal problem."""
         try:
-            state = self._load_state()
-            self._update(sent=state.next_index, connection="connecting")
-            self._loop(state)
+            with device_lock(self.config.state_path):
+                state = self._load_state()
+                self._update(sent=state.next_index, connection="connecting")
+                self._loop(state)
         except Exception as exc:
             self._update(error=str(exc))
             raise

@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sensor_client.errors import StateError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_STATE_DIR = Path.home() / ".energy-sensor"
 STATE_VERSION = 1
@@ -41,6 +48,25 @@ class DeviceState:
             "last_ms": self.last_ms,
             "pending": {str(k): v for k, v in self.pending.items()},
         }
+
+
+@contextmanager
+def device_lock(path: Path) -> Iterator[None]:
+    """Hold `<state>.lock` so two clients never publish for the same device at once."""
+    if fcntl is None:  # Windows: no advisory locks; one client per device is up to the user
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = (path.parent / f"{path.name}.lock").open("a")
+    except OSError as exc:
+        raise StateError(f"cannot create a lock beside {path}: {exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StateError(f"another sensor client is running with state file {path}") from None
+        yield
 
 
 def state_path(state_dir: Path, device_id: str) -> Path:

@@ -13,6 +13,7 @@ from sensor_fakes import DEVICE, RecordingTransport
 from sensor_client.csvsource import CsvSource, read_csv
 from sensor_client.engine import Engine, EngineConfig, Progress
 from sensor_client.errors import RetriesExhaustedError, StateError, TransportError
+from sensor_client.state import device_lock
 
 START_MS = 1767225600000  # 2026-01-01T00:00:00Z
 
@@ -189,3 +190,12 @@ def test_link_lost_while_idle_reconnects_without_a_retry(tmp_path: Path) -> None
     final = Engine(config, read_csv(path), transport).run()
     assert final.sent == 3 and final.retries == 0
     assert transport.connects == 2 and len(transport.confirmed) == 3
+
+
+def test_a_second_client_for_the_same_device_is_refused(
+    tmp_path: Path, values_csv: CsvSource, transport: RecordingTransport
+) -> None:
+    config = replay_config(tmp_path)
+    with device_lock(config.state_path), pytest.raises(StateError, match="another sensor client"):
+        Engine(config, values_csv, transport).run()
+    assert Engine(config, values_csv, transport).run().done  # the lock is released with it

@@ -84,7 +84,8 @@ def _announce(api_url: str, web_url: str, database_url: str, pubsub: str) -> Non
     rabbit = os.environ.get("RABBITMQ_URL")
     logger.info(
         "  Readings    %s",
-        f"RabbitMQ queue 'measurements' ({rabbit.split('@')[-1]}) and POST /api/measurements"
+        f"RabbitMQ queue '{os.environ.get('MEASUREMENTS_QUEUE', 'measurements')}' "
+        f"({rabbit.split('@')[-1]}) and POST /api/measurements"
         if rabbit
         else "POST /api/measurements (set RABBITMQ_URL to consume the measurements queue)",
     )

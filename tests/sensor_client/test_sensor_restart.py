@@ -90,9 +90,9 @@ def test_sigusr1_pauses_and_resumes(server: tuple[str, IngestState], tmp_path: P
     process = launch(url, tmp_path, "--replay", "--rate", "50")
     wait_for(lambda: len(state.stored) >= 5)
     process.send_signal(signal.SIGUSR1)
-    time.sleep(0.2)  # the reading in flight may still land
+    time.sleep(0.5)  # the reading in flight may still land
     held = len(state.stored)
-    time.sleep(0.4)
+    time.sleep(0.5)
     assert len(state.stored) == held < TOTAL
     process.send_signal(signal.SIGUSR1)
     _, err = process.communicate(timeout=30)

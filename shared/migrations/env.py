@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import shared.chat.models  # noqa: F401  (register chat tables on Base.metadata)
 from shared.db import create_db_engine
 from shared.models import Base
 

@@ -1,0 +1,1 @@
+"""Support chat gRPC service (ARCHITECTURE §3.4)."""

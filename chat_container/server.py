@@ -1,0 +1,124 @@
+"""The asyncio gRPC server: chat service, health service, fan-out bus, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from chat_container.events import Bus, Hub, MemoryBus
+from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
+from chat_container.rabbit import EXCHANGE, RabbitBus
+from chat_container.servicer import ChatServicer
+from chat_container.store import ChatStore
+from chat_container.typing_state import TYPING_THROTTLE_S, TYPING_TTL_S
+from shared.platform import Platform, build_platform
+from shared.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAME = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
+
+
+@dataclass(frozen=True, slots=True)
+class ChatConfig:
+    """How one replica runs; read from CHAT_* environment variables."""
+
+    port: int = 50051
+    host: str = "[::]"
+    typing_throttle_s: float = TYPING_THROTTLE_S
+    typing_ttl_s: float = TYPING_TTL_S
+    exchange: str = EXCHANGE
+    grace_s: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
+        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_THROTTLE_S, CHAT_TYPING_TTL_S, ..."""
+        base = cls()
+        try:
+            return cls(
+                port=int(environ.get("CHAT_PORT", base.port)),
+                host=environ.get("CHAT_HOST", base.host),
+                typing_throttle_s=float(
+                    environ.get("CHAT_TYPING_THROTTLE_S", base.typing_throttle_s)
+                ),
+                typing_ttl_s=float(environ.get("CHAT_TYPING_TTL_S", base.typing_ttl_s)),
+                exchange=environ.get("CHAT_EVENTS_EXCHANGE", base.exchange),
+                grace_s=float(environ.get("CHAT_GRACE_S", base.grace_s)),
+            )
+        except ValueError as exc:
+            raise SystemExit(f"invalid CHAT_* setting: {exc}") from exc
+
+
+@dataclass
+class RunningServer:
+    """A started replica; stop() shuts it down gracefully."""
+
+    server: grpc.aio.Server
+    port: int
+    servicer: ChatServicer
+    health: health.aio.HealthServicer
+    bus: Bus
+    store: ChatStore
+    grace_s: float
+
+    async def stop(self) -> None:
+        """Report NOT_SERVING, end the streams (clients resume elsewhere), drain, disconnect."""
+        await self.health.enter_graceful_shutdown()
+        self.servicer.close()
+        await self.server.stop(self.grace_s)
+        await self.bus.close()
+        self.store.close()
+
+
+async def start_server(
+    config: ChatConfig, *, platform: Platform, rabbitmq_url: str | None
+) -> RunningServer:
+    """Start a replica on config.port (0: any free port)."""
+    hub = Hub()
+    bus: Bus = (
+        RabbitBus(hub, rabbitmq_url, exchange=config.exchange) if rabbitmq_url else MemoryBus(hub)
+    )
+    await bus.start()
+    store = ChatStore(platform)
+    servicer = ChatServicer(
+        store,
+        hub,
+        bus,
+        throttle_s=config.typing_throttle_s,
+        typing_ttl_s=config.typing_ttl_s,
+    )
+    health_servicer = health.aio.HealthServicer()
+    server = grpc.aio.server()
+    chat_pb2_grpc.add_ChatServiceServicer_to_server(servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    logger.info(
+        "chat service on port %d (%s fan-out)", port, "RabbitMQ" if rabbitmq_url else "in-memory"
+    )
+    return RunningServer(server, port, servicer, health_servicer, bus, store, config.grace_s)
+
+
+async def serve(config: ChatConfig | None = None) -> None:
+    """Run one replica until SIGTERM or SIGINT, then stop gracefully."""
+    config = config or ChatConfig.from_env()
+    settings = get_settings()
+    running = await start_server(
+        config, platform=build_platform(settings), rabbitmq_url=settings.RABBITMQ_URL
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    logger.info("stopping the chat service (grace %.1f s)", config.grace_s)
+    await running.stop()

@@ -1,0 +1,142 @@
+"""Async facade over shared.chat: each call is one transaction in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import auth
+from shared.chat import service
+from shared.chat.models import Conversation
+from shared.chat.views import (
+    ConversationView,
+    History,
+    MessageView,
+    Person,
+    SeenResult,
+)
+from shared.db import transaction
+from shared.platform import Platform
+
+T = TypeVar("T")
+ATTEMPTS = 4
+NEUTRAL_ADMIN = Person(user_id="", username="", name="", role="admin")
+
+
+class ChatStore:
+    """The chat's persistence, safe to call from the event loop."""
+
+    def __init__(self, platform: Platform, *, threads: int = 16) -> None:
+        self._platform = platform
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="chat-db")
+
+    async def _run(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+        def attempt() -> T:
+            for remaining in reversed(range(ATTEMPTS)):
+                try:
+                    with transaction(factory) as session:
+                        return work(session)
+                except (IntegrityError, OperationalError):
+                    # a lost insert race or a deadlock victim: the next attempt sees the winner
+                    if not remaining:
+                        raise
+            raise AssertionError("unreachable")
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, attempt)
+
+    async def _write(self, work: Callable[[Session], T]) -> T:
+        return await self._run(self._platform.sessions, work)
+
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        return await self._run(self._platform.readers, work)
+
+    async def authenticate(self, authorization: str | None) -> Person:
+        """The caller behind a 'Bearer <token>' value (raises Unauthorized)."""
+        return await self._read(
+            lambda s: service.person(auth.authenticate(self._platform, s, authorization))
+        )
+
+    async def ensure_own(self, client: Person) -> tuple[str, ConversationView | None]:
+        """The client's conversation id, and its summary when this call created it."""
+
+        def work(session: Session) -> tuple[str, ConversationView | None]:
+            existing = service.find_own_conversation(session, client)
+            if existing is not None:
+                return existing.id, None
+            created = service.create_conversation(session, client)
+            return created.id, service.summary(session, created, NEUTRAL_ADMIN)
+
+        return await self._write(work)
+
+    async def resolve_id(self, viewer: Person, conversation_id: str) -> str:
+        """The id of the conversation the viewer may reach (raises NotFound/Forbidden)."""
+        return await self._read(lambda s: service.resolve(s, viewer, conversation_id).id)
+
+    async def list_conversations(self, viewer: Person) -> list[ConversationView]:
+        """What ListConversations returns."""
+        return await self._read(lambda s: service.list_conversations(s, viewer))
+
+    async def history(
+        self, viewer: Person, conversation_id: str, *, after: int, before: int, limit: int
+    ) -> History:
+        """A page of one conversation."""
+        return await self._read(
+            lambda s: service.get_history(
+                s,
+                service.resolve(s, viewer, conversation_id),
+                after_seq=after,
+                before_seq=before,
+                limit=limit,
+            )
+        )
+
+    async def send(
+        self, viewer: Person, conversation_id: str, *, text: str, client_message_id: str
+    ) -> tuple[MessageView, bool]:
+        """Store a message; (message, created)."""
+        return await self._write(
+            lambda s: service.send_message(
+                s,
+                viewer,
+                service.resolve(s, viewer, conversation_id),
+                text=text,
+                client_message_id=client_message_id,
+            )
+        )
+
+    async def mark_seen(self, viewer: Person, conversation_id: str, up_to_seq: int) -> SeenResult:
+        """Advance the viewer's watermark."""
+        return await self._write(
+            lambda s: service.mark_seen(
+                s, viewer, service.resolve(s, viewer, conversation_id), up_to_seq
+            )
+        )
+
+    async def last_seqs(self, conversation_ids: list[str] | None) -> dict[str, int]:
+        """conversation id -> newest seq, for the given ids or every conversation."""
+
+        def work(session: Session) -> dict[str, int]:
+            query = select(Conversation.id, Conversation.last_seq)
+            if conversation_ids is not None:
+                query = query.where(Conversation.id.in_(conversation_ids))
+            return {cid: int(seq) for cid, seq in session.execute(query)}
+
+        return await self._read(work)
+
+    async def messages_between(
+        self, conversation_id: str, after_seq: int, up_to_seq: int | None = None
+    ) -> list[MessageView]:
+        """Messages after after_seq (up to up_to_seq), ascending."""
+        return await self._read(
+            lambda s: service.messages_between(s, conversation_id, after_seq, up_to_seq)
+        )
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Support chat domain: conversations, sequenced messages and read watermarks."""

@@ -31,7 +31,7 @@ class RabbitBus:
         self._connection = await aio_pika.connect_robust(self._url)
         channel = await self._connection.channel()
         self._exchange = await channel.declare_exchange(
-            self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
+            self._exchange_name, aio_pika.ExchangeType.FANOUT, auto_delete=True
         )
         queue = await channel.declare_queue("", exclusive=True, auto_delete=True)
         await queue.bind(self._exchange)

@@ -1,0 +1,140 @@
+"""Two chat server processes sharing the real RabbitMQ see each other's events live."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aio_pika
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
+from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
+from tests.chat_container.support import (
+    People,
+    next_event,
+    own_conversation,
+    send,
+    subscribe_ready,
+)
+from tests.utils.services import unavailable
+
+pytestmark = pytest.mark.rabbitmq
+
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def broker() -> str:
+    try:
+        connection = await aio_pika.connect(RABBITMQ_URL, timeout=5)
+    except Exception as exc:
+        unavailable("RabbitMQ", f"{RABBITMQ_URL}: {exc!r}")
+    await connection.close()
+    return RABBITMQ_URL
+
+
+@pytest.fixture
+def replicas(migrated_url: str, broker: str, tmp_path: Path) -> Iterator[list[int]]:
+    exchange = f"chat.events.test-{uuid.uuid4().hex[:8]}"
+    ports = [_free_port(), _free_port()]
+    procs = []
+    logs = []
+    for i, port in enumerate(ports):
+        env = {
+            **os.environ,
+            "DATABASE_URL": migrated_url,
+            "RABBITMQ_URL": broker,
+            "CHAT_PORT": str(port),
+            "CHAT_HOST": "127.0.0.1",
+            "CHAT_EVENTS_EXCHANGE": exchange,
+            "CHAT_TYPING_TTL_S": "1",
+        }
+        log = (tmp_path / f"replica{i}.log").open("w")
+        logs.append(log)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "chat_container"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        yield ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+        codes = [proc.wait(timeout=20) for proc in procs]
+        for log in logs:
+            log.close()
+        assert codes == [0, 0], "a replica did not stop cleanly on SIGTERM"
+
+
+@pytest.fixture
+async def stubs(replicas: list[int]) -> AsyncIterator[list[chat_pb2_grpc.ChatServiceAsyncStub]]:
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for port in replicas]
+    try:
+        for channel in channels:
+            await _wait_serving(channel)
+        yield [chat_pb2_grpc.ChatServiceStub(channel) for channel in channels]  # type: ignore[misc]
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+async def _wait_serving(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    request = health_pb2.HealthCheckRequest(service="energy.chat.v1.ChatService")
+    for _ in range(150):
+        try:
+            reply = await health.Check(request, timeout=1)
+            if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                return
+        except grpc.aio.AioRpcError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("replica did not become SERVING")
+
+
+async def test_a_client_on_one_replica_and_an_admin_on_the_other_talk_live(
+    stubs: list[chat_pb2_grpc.ChatServiceAsyncStub], people: People
+) -> None:
+    one, two = stubs
+    conversation = await own_conversation(one, people.client1)
+    client_stream, _ = await subscribe_ready(one, people.client1)
+    admin_stream, _ = await subscribe_ready(two, people.admin1)
+
+    sent = await send(one, people.client1, "", "hello via replica one")
+    got = (await next_event(admin_stream, "message")).message
+    assert (got.conversation_id, got.seq, got.text) == (conversation, sent.seq, sent.text)
+
+    reply = await send(two, people.admin1, conversation, "answer via replica two")
+    while (got := (await next_event(client_stream, "message")).message).seq != reply.seq:
+        pass
+    assert got.text == "answer via replica two"
+
+    typing = pb.SetTypingRequest(conversation_id=conversation)
+    assert (await two.SetTyping(typing, metadata=people.admin1.metadata)).accepted
+    assert (await next_event(client_stream, "typing")).typing.typing
+    seen = pb.MarkSeenRequest(up_to_seq=reply.seq)
+    await one.MarkSeen(seen, metadata=people.client1.metadata)
+    assert (await next_event(admin_stream, "seen")).seen.seen_seq == reply.seq
+    client_stream.cancel()
+    admin_stream.cancel()

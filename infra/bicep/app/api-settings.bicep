@@ -1,0 +1,51 @@
+// The function app's settings, applied after core/roles.bicep so that Key Vault references and the
+// identity-based connections resolve on the first start.
+param functionAppName string
+param storageAccountName string
+param applicationInsightsConnectionString string
+param serviceBusFullyQualifiedNamespace string
+param measurementsQueue string
+param webPubSubHub string
+param adminUsername string
+param dbPoolSize int
+param databaseUrlSecretUri string
+param jwtSecretSecretUri string
+param adminPasswordSecretUri string
+param webPubSubConnectionStringSecretUri string
+
+// Every setting the code reads in Azure (tests/deploy/test_bicep_settings.py compares them with the
+// code). Secrets are Key Vault references resolved with the app's system-assigned identity.
+// No FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION: Flex takes both from functionAppConfig.
+var appSettings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APP_PROFILE: 'production'
+  DATABASE_URL: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecretUri})'
+  DB_POOL_SIZE: string(dbPoolSize)
+  JWT_SECRET: '@Microsoft.KeyVault(SecretUri=${jwtSecretSecretUri})'
+  JWT_ISSUER: 'energy-platform'
+  ACCESS_TOKEN_MINUTES: '15'
+  REFRESH_TOKEN_DAYS: '7'
+  ADMIN_USERNAME: adminUsername
+  ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${adminPasswordSecretUri})'
+  LOGIN_MAX_FAILURES: '5'
+  LOGIN_LOCKOUT_SECONDS: '300'
+  WEBPUBSUB_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${webPubSubConnectionStringSecretUri})'
+  WEBPUBSUB_HUB: webPubSubHub
+  MEASUREMENTS_TRANSPORT: 'servicebus'
+  MEASUREMENTS_QUEUE: measurementsQueue
+  // Identity-based connection for connection="SERVICEBUS_CONNECTION" (trigger and output binding).
+  SERVICEBUS_CONNECTION__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
+  name: functionAppName
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: appSettings
+}
+
+output SETTING_NAMES array = objectKeys(appSettings)

@@ -1,0 +1,14 @@
+// User-assigned identity for the chat app: it exists (with its roles) before the app pulls images or secrets.
+param location string
+param tags object
+param name string
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+output ID string = identity.id
+output PRINCIPAL_ID string = identity.properties.principalId
+output CLIENT_ID string = identity.properties.clientId

@@ -1,0 +1,130 @@
+// Key Vault (RBAC) holding every secret the apps read through Key Vault references.
+param location string
+param tags object
+param name string
+param mysqlHost string
+param mysqlDatabaseName string
+param mysqlAdminLogin string
+@secure()
+param mysqlAdminPassword string
+@secure()
+param adminPassword string
+@secure()
+param jwtSecretSeed string
+param webPubSubName string
+param serviceBusNamespaceName string
+param queueName string
+param sensorSendRuleName string
+
+// PyMySQL verifies the server certificate against the system CA bundle (MySQL requires TLS).
+var databaseUrl = 'mysql+pymysql://${mysqlAdminLogin}:${uriComponent(mysqlAdminPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=/etc/ssl/certs/ca-certificates.crt'
+// 15-character azd seed + two derived blocks = 41 characters (JWT_SECRET needs 32+).
+var jwtSecret = '${jwtSecretSeed}${uniqueString(jwtSecretSeed, 'jwt-1')}${uniqueString(jwtSecretSeed, 'jwt-2')}'
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
+  name: webPubSubName
+}
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+  name: serviceBusNamespaceName
+}
+
+resource measurementsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: serviceBus
+  name: queueName
+}
+
+resource sensorSendRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2024-01-01' existing = {
+  parent: measurementsQueue
+  name: sensorSendRuleName
+}
+
+// Secret names are what azd's secretOrRandomPassword reads back on the next `azd provision`.
+resource mysqlAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'mysql-admin-password'
+  properties: {
+    value: mysqlAdminPassword
+    contentType: 'text/plain'
+  }
+}
+
+resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'database-url'
+  properties: {
+    value: databaseUrl
+    contentType: 'text/plain'
+  }
+}
+
+resource adminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'admin-password'
+  properties: {
+    value: adminPassword
+    contentType: 'text/plain'
+  }
+}
+
+resource jwtSecretSeedSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'jwt-secret-seed'
+  properties: {
+    value: jwtSecretSeed
+    contentType: 'text/plain'
+  }
+}
+
+resource jwtSecretSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'jwt-secret'
+  properties: {
+    value: jwtSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource webPubSubConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'webpubsub-connection-string'
+  properties: {
+    value: webPubSub.listKeys().primaryConnectionString
+    contentType: 'text/plain'
+  }
+}
+
+resource sensorConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'sensor-send-connection-string'
+  properties: {
+    value: sensorSendRule.listKeys().primaryConnectionString
+    contentType: 'text/plain'
+  }
+}
+
+output NAME string = vault.name
+output ENDPOINT string = vault.properties.vaultUri
+// Versionless URIs: a Key Vault reference then follows secret rotation.
+output DATABASE_URL_SECRET_URI string = databaseUrlSecret.properties.secretUri
+output JWT_SECRET_SECRET_URI string = jwtSecretSecret.properties.secretUri
+output ADMIN_PASSWORD_SECRET_URI string = adminPasswordSecret.properties.secretUri
+output WEBPUBSUB_CONNECTION_STRING_SECRET_URI string = webPubSubConnectionStringSecret.properties.secretUri
+output SENSOR_CONNECTION_STRING_SECRET_NAME string = sensorConnectionStringSecret.name

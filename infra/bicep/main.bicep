@@ -1,0 +1,297 @@
+// The whole platform in one resource group: `azd up`, or
+// `az deployment sub create -l <region> -f infra/bicep/main.bicep -p infra/bicep/main.parameters.json`.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; part of every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource except the Static Web App.')
+param location string
+
+@description('Region of the Static Web App (a short list of regions offers it).')
+@allowed(['westeurope', 'westus2', 'centralus', 'eastus2', 'eastasia'])
+param staticWebAppLocation string = 'westeurope'
+
+@description('Object id of the user or service principal running the deployment (Key Vault Secrets Officer); empty to skip.')
+param principalId string = ''
+
+@description('Public IP of the operator machine allowed through the MySQL firewall (for migrations); empty for none.')
+param clientIpAddress string = ''
+
+@description('MySQL administrator login.')
+param mysqlAdminLogin string = 'energyadmin'
+
+@secure()
+@minLength(8)
+@description('MySQL administrator password (azd: kept in Key Vault as mysql-admin-password).')
+param mysqlAdminPassword string
+
+@description('Database the platform uses.')
+param mysqlDatabaseName string = 'energy'
+
+@description('MySQL Flexible Server SKU (Burstable B1ms: 1 vCore, 2 GiB).')
+param mysqlSkuName string = 'Standard_B1ms'
+
+@allowed(['Burstable', 'GeneralPurpose', 'BusinessCritical'])
+param mysqlSkuTier string = 'Burstable'
+
+@description('Bootstrap administrator of the platform (created on the first start when no admin exists).')
+param adminUsername string = 'admin'
+
+@secure()
+@minLength(12)
+@description('Bootstrap administrator password (azd: kept in Key Vault as admin-password).')
+param adminPassword string
+
+@secure()
+@minLength(12)
+@description('Random seed of the JWT signing secret (the stored secret is 40+ characters).')
+param jwtSecretSeed string
+
+@allowed(['Basic', 'Standard'])
+@description('Service Bus tier; Basic has queues and dead-lettering, Standard adds sessions and topics.')
+param serviceBusSku string = 'Basic'
+
+@allowed(['Free_F1', 'Standard_S1', 'Premium_P1'])
+@description('Web PubSub SKU; Free_F1 allows 20 concurrent connections and 20,000 messages a day.')
+param webPubSubSku string = 'Free_F1'
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption scale-out limit; each instance opens up to 4 x DB_POOL_SIZE MySQL connections.')
+param functionMaximumInstanceCount int = 40
+
+@allowed([2048, 4096])
+param functionInstanceMemoryMB int = 2048
+
+@description('Connections per SQLAlchemy pool in each function instance (read and write pools, plus overflow).')
+param dbPoolSize int = 2
+
+@description('Chat image pushed by azd (SERVICE_CHAT_IMAGE_NAME); empty uses a placeholder until the first deploy.')
+param chatImageName string = ''
+
+@description('Envoy image beside the chat container (keep equal to envoy/Dockerfile).')
+param envoyImage string = 'docker.io/envoyproxy/envoy:v1.32.3'
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var measurementsQueue = 'measurements'
+var invalidQueue = 'measurements-invalid'
+var webPubSubHub = 'alerts'
+var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'core/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+  }
+}
+
+module storage 'core/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    containerName: deploymentContainer
+  }
+}
+
+module mysql 'core/mysql.bicep' = {
+  name: 'mysql'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.dBforMySQLServers}${resourceToken}'
+    administratorLogin: mysqlAdminLogin
+    administratorLoginPassword: mysqlAdminPassword
+    databaseName: mysqlDatabaseName
+    skuName: mysqlSkuName
+    skuTier: mysqlSkuTier
+    clientIpAddress: clientIpAddress
+  }
+}
+
+module serviceBus 'core/servicebus.bicep' = {
+  name: 'servicebus'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.serviceBusNamespaces}${resourceToken}'
+    skuName: serviceBusSku
+    queueName: measurementsQueue
+    invalidQueueName: invalidQueue
+  }
+}
+
+module webPubSub 'core/webpubsub.bicep' = {
+  name: 'webpubsub'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.signalRServiceWebPubSub}${resourceToken}'
+    skuName: webPubSubSku
+    hubName: webPubSubHub
+  }
+}
+
+module keyVault 'core/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    mysqlHost: mysql.outputs.FQDN
+    mysqlDatabaseName: mysqlDatabaseName
+    mysqlAdminLogin: mysqlAdminLogin
+    mysqlAdminPassword: mysqlAdminPassword
+    adminPassword: adminPassword
+    jwtSecretSeed: jwtSecretSeed
+    webPubSubName: webPubSub.outputs.NAME
+    serviceBusNamespaceName: serviceBus.outputs.NAME
+    queueName: measurementsQueue
+    sensorSendRuleName: serviceBus.outputs.SENSOR_SEND_RULE_NAME
+  }
+}
+
+module registry 'core/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.containerRegistryRegistries}${resourceToken}'
+  }
+}
+
+module chatIdentity 'core/identity.bicep' = {
+  name: 'chat-identity'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}chat-${resourceToken}'
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    name: '${abbrs.webSitesFunctions}api-${resourceToken}'
+    deploymentContainerUrl: '${storage.outputs.PRIMARY_BLOB_ENDPOINT}${deploymentContainer}'
+    maximumInstanceCount: functionMaximumInstanceCount
+    instanceMemoryMB: functionInstanceMemoryMB
+  }
+}
+
+module apiSettings 'app/api-settings.bicep' = {
+  name: 'api-settings'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.NAME
+    storageAccountName: storage.outputs.NAME
+    applicationInsightsConnectionString: monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.FULLY_QUALIFIED_NAMESPACE
+    measurementsQueue: measurementsQueue
+    webPubSubHub: webPubSubHub
+    adminUsername: adminUsername
+    dbPoolSize: dbPoolSize
+    databaseUrlSecretUri: keyVault.outputs.DATABASE_URL_SECRET_URI
+    jwtSecretSecretUri: keyVault.outputs.JWT_SECRET_SECRET_URI
+    adminPasswordSecretUri: keyVault.outputs.ADMIN_PASSWORD_SECRET_URI
+    webPubSubConnectionStringSecretUri: keyVault.outputs.WEBPUBSUB_CONNECTION_STRING_SECRET_URI
+  }
+  dependsOn: [roles]
+}
+
+module web 'app/web.bicep' = {
+  name: 'web'
+  scope: rg
+  params: {
+    location: staticWebAppLocation
+    tags: tags
+    name: '${abbrs.webStaticSites}${resourceToken}'
+    backendResourceId: api.outputs.ID
+    backendLocation: location
+  }
+}
+
+module chat 'app/chat.bicep' = {
+  name: 'chat'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
+    name: '${abbrs.appContainerApps}chat-${resourceToken}'
+    logAnalyticsWorkspaceName: monitoring.outputs.LOG_ANALYTICS_WORKSPACE_NAME
+    identityId: chatIdentity.outputs.ID
+    identityClientId: chatIdentity.outputs.CLIENT_ID
+    registryLoginServer: registry.outputs.LOGIN_SERVER
+    chatImage: chatImageName
+    envoyImage: envoyImage
+    adminUsername: adminUsername
+    databaseUrlSecretUri: keyVault.outputs.DATABASE_URL_SECRET_URI
+    jwtSecretSecretUri: keyVault.outputs.JWT_SECRET_SECRET_URI
+    adminPasswordSecretUri: keyVault.outputs.ADMIN_PASSWORD_SECRET_URI
+    applicationInsightsConnectionString: monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
+  }
+  dependsOn: [roles]
+}
+
+module roles 'core/roles.bicep' = {
+  name: 'roles'
+  scope: rg
+  params: {
+    functionPrincipalId: api.outputs.PRINCIPAL_ID
+    chatPrincipalId: chatIdentity.outputs.PRINCIPAL_ID
+    deployerPrincipalId: principalId
+    storageAccountName: storage.outputs.NAME
+    serviceBusNamespaceName: serviceBus.outputs.NAME
+    keyVaultName: keyVault.outputs.NAME
+    registryName: registry.outputs.NAME
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.NAME
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.ENDPOINT
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.LOGIN_SERVER
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.NAME
+output AZURE_FUNCTION_APP_NAME string = api.outputs.NAME
+output API_BASE_URL string = '${api.outputs.URL}/api'
+output WEB_URL string = web.outputs.URL
+output CHAT_GRPC_WEB_URL string = chat.outputs.URL
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.NAME
+output SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.FULLY_QUALIFIED_NAMESPACE
+output MEASUREMENTS_QUEUE string = measurementsQueue
+output MYSQL_SERVER_NAME string = mysql.outputs.NAME
+output MYSQL_HOST string = mysql.outputs.FQDN
+output MYSQL_DATABASE string = mysqlDatabaseName
+output WEBPUBSUB_HOSTNAME string = webPubSub.outputs.HOSTNAME

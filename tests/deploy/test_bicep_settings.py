@@ -1,0 +1,135 @@
+"""Every setting the code reads in Azure is set by the Bicep app settings, and nothing else is."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.deploy.bicep import BICEP_DIR, ROOT, object_keys, variable_object
+
+CODE_DIRS = (ROOT / "functions", ROOT / "shared")
+SETTINGS_FILE = ROOT / "shared" / "settings.py"
+API_SETTINGS = BICEP_DIR / "app" / "api-settings.bicep"
+
+# Read by the code but deliberately not set in Azure, with the reason.
+NOT_IN_AZURE = {
+    # RabbitMQ is the local/compose transport; RabbitMQ triggers are not available on Flex
+    # Consumption (contracts.md §1.6). Azure sets MEASUREMENTS_TRANSPORT=servicebus instead.
+    "RABBITMQ_URL": "local and compose transport only",
+}
+# Set in Azure but read by the platform, not by our code, with the reason.
+READ_BY_THE_PLATFORM = {
+    "AzureWebJobsStorage__accountName": "Functions host storage, identity-based",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "Functions host telemetry",
+}
+# Never valid on Flex Consumption (the runtime comes from functionAppConfig).
+FORBIDDEN_ON_FLEX = {
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_EXTENSION_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "AzureWebJobsStorage",
+}
+# Suffix the Azure SDK reads for an identity-based connection named by a binding.
+IDENTITY_SUFFIX = "__fullyQualifiedNamespace"
+
+
+def settings_fields() -> set[str]:
+    """Field names of shared.settings.Settings, read from the source."""
+    tree = ast.parse(SETTINGS_FILE.read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings")
+    return {
+        node.target.id
+        for node in cls.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def _environ_key(call: ast.AST) -> str | None:
+    """X of os.environ.get("X"), os.getenv("X") or os.environ["X"]."""
+    if isinstance(call, ast.Subscript) and ast.unparse(call.value) == "os.environ":
+        key = call.slice
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+    if isinstance(call, ast.Call) and ast.unparse(call.func) in ("os.environ.get", "os.getenv"):
+        first = call.args[0] if call.args else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def _python_files() -> list[Path]:
+    return [
+        p
+        for d in CODE_DIRS
+        for p in d.rglob("*.py")
+        if "tests" not in p.parts and ".venv" not in p.parts
+    ]
+
+
+def environ_reads() -> set[str]:
+    """Names read straight from os.environ in functions/ and shared/."""
+    names = set()
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            key = _environ_key(node)
+            if key is not None:
+                names.add(key)
+    return names
+
+
+def binding_connections() -> set[str]:
+    """App-setting names bindings use as connections (connection=, connection_string_setting=)."""
+    names = set()
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                for kw in node.keywords:
+                    if kw.arg in ("connection", "connection_string_setting") and isinstance(
+                        kw.value, ast.Constant
+                    ):
+                        names.add(str(kw.value.value))
+    return names
+
+
+def azure_settings() -> set[str]:
+    return set(object_keys(variable_object(API_SETTINGS, "appSettings")))
+
+
+def code_settings() -> set[str]:
+    return settings_fields() | environ_reads()
+
+
+def test_extraction_finds_what_the_code_reads() -> None:
+    assert {"DATABASE_URL", "JWT_SECRET", "WEBPUBSUB_CONNECTION_STRING"} <= settings_fields()
+    assert {"MEASUREMENTS_TRANSPORT", "MEASUREMENTS_QUEUE"} <= environ_reads()
+    assert {"SERVICEBUS_CONNECTION", "RABBITMQ_URL"} <= binding_connections()
+
+
+def test_every_setting_the_code_reads_is_set_in_azure() -> None:
+    missing = code_settings() - azure_settings() - set(NOT_IN_AZURE)
+    assert missing == set(), f"set these in {API_SETTINGS.name} or explain in NOT_IN_AZURE"
+
+
+def test_every_azure_setting_is_read_by_the_code_or_the_platform() -> None:
+    identity_connections = {
+        name + IDENTITY_SUFFIX for name in binding_connections() - set(NOT_IN_AZURE)
+    }
+    unexplained = azure_settings() - code_settings() - identity_connections
+    assert unexplained - set(READ_BY_THE_PLATFORM) == set()
+    assert set(READ_BY_THE_PLATFORM) <= azure_settings()
+
+
+def test_binding_connections_resolve_in_azure() -> None:
+    settings = azure_settings()
+    for name in binding_connections() - set(NOT_IN_AZURE):
+        assert name in settings or name + IDENTITY_SUFFIX in settings, name
+
+
+def test_exceptions_are_still_real() -> None:
+    assert set(NOT_IN_AZURE) <= code_settings() | binding_connections()
+    assert not set(NOT_IN_AZURE) & azure_settings()
+
+
+def test_nothing_flex_rejects() -> None:
+    assert azure_settings() & FORBIDDEN_ON_FLEX == set()

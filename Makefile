@@ -38,7 +38,7 @@ seed: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared local functions
+	$(VENV)/bin/mypy shared local functions sensor_client
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -221,6 +221,11 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             raise
         return ResumableStream(self._store, subscription, cursor, resume)
 
+    @property
+    def live_streams(self) -> int:
+        """How many Subscribe streams this replica is serving."""
+        return len(self._hub)
+
     def close(self) -> None:
         """Stop typing timers and end every stream."""
         self._timers.close()

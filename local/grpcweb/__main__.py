@@ -1,0 +1,29 @@
+"""python -m local.grpcweb --port 8080 --upstream 127.0.0.1:50051."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from local.grpcweb.bridge import create_app
+
+
+def main() -> None:
+    """Serve the bridge until interrupted."""
+    parser = argparse.ArgumentParser(description="gRPC-Web to gRPC bridge (Envoy's wire protocol)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--upstream", default="127.0.0.1:50051", help="gRPC server host:port")
+    parser.add_argument("--allow-origin", default=".*", help="regex of allowed CORS origins")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(args.upstream, allow_origin=args.allow_origin)
+    web.run_app(app, host=args.host, port=args.port, handler_cancellation=True, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The bridge's aiohttp app: gRPC-Web over HTTP/1.1 in, raw-bytes grpc.aio calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+from typing import Any
+
+import grpc
+from aiohttp import web
+
+from local.grpcweb.wire import (
+    TRAILERS,
+    FrameError,
+    decode_text,
+    encode_frame,
+    grpc_timeout_seconds,
+    percent_encode,
+    request_message,
+    trailer_block,
+)
+
+logger = logging.getLogger(__name__)
+
+ALLOW_HEADERS = (
+    "keep-alive,user-agent,cache-control,content-type,content-transfer-encoding,"
+    "x-accept-content-transfer-encoding,x-accept-response-streaming,x-user-agent,x-grpc-web,"
+    "grpc-timeout,authorization,connect-protocol-version,connect-timeout-ms"
+)
+EXPOSE_HEADERS = "grpc-status,grpc-message,grpc-status-details-bin"
+NOT_FORWARDED = {
+    "host", "content-type", "content-length", "accept", "accept-encoding", "connection",
+    "keep-alive", "origin", "referer", "user-agent", "x-grpc-web", "x-user-agent", "te",
+    "grpc-timeout", "transfer-encoding", "upgrade", "cookie", "pragma", "cache-control",
+    "x-accept-content-transfer-encoding", "x-accept-response-streaming",
+}  # fmt: skip
+# How long a status may trail the upstream's headers and still make a trailers-only response.
+HEADERS_WAIT_S = 0.05
+CHANNEL = web.AppKey("channel", grpc.aio.Channel)
+
+
+def cors_headers(request: web.Request, allow_origin: re.Pattern[str]) -> dict[str, str]:
+    """CORS response headers when the request's Origin is allowed."""
+    origin = request.headers.get("Origin")
+    if not origin or not allow_origin.fullmatch(origin):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": EXPOSE_HEADERS,
+        "Vary": "Origin",
+    }
+
+
+def preflight(request: web.Request, allow_origin: re.Pattern[str]) -> web.Response:
+    """Answer an OPTIONS preflight."""
+    headers = cors_headers(request, allow_origin)
+    if headers:
+        headers.update(
+            {
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": ALLOW_HEADERS,
+                "Access-Control-Max-Age": "1728000",
+            }
+        )
+    return web.Response(status=204, headers=headers)
+
+
+def forwarded_metadata(request: web.Request) -> list[tuple[str, str | bytes]]:
+    """Request headers that travel upstream as gRPC metadata (-bin values base64-decoded)."""
+    metadata: list[tuple[str, str | bytes]] = []
+    for key, value in request.headers.items():
+        name = key.lower()
+        if name in NOT_FORWARDED or name.startswith(("sec-", "access-control-", ":")):
+            continue
+        if name.endswith("-bin"):
+            metadata.append((name, base64.b64decode(value + "=" * (-len(value) % 4))))
+        else:
+            metadata.append((name, value))
+    return metadata
+
+
+class Reply:
+    """Writes one gRPC-Web response: headers once, frames, a final trailer frame."""
+
+    def __init__(self, request: web.Request, cors: dict[str, str]) -> None:
+        self.request = request
+        self.text = request.content_type.startswith("application/grpc-web-text")
+        kind = "application/grpc-web-text+proto" if self.text else "application/grpc-web+proto"
+        self.response = web.StreamResponse(status=200, headers={**cors, "Content-Type": kind})
+
+    @property
+    def started(self) -> bool:
+        return self.response.prepared
+
+    async def start(self, metadata: Any = ()) -> None:
+        for key, value in metadata or ():
+            if isinstance(value, str) and key.lower() not in {"content-type", "grpc-status"}:
+                self.response.headers.add(key, value)
+        await self.response.prepare(self.request)
+
+    async def frame(self, payload: bytes, flag: int = 0) -> None:
+        data = encode_frame(payload, flag)
+        await self.response.write(base64.b64encode(data) if self.text else data)
+
+    async def finish(self, code: int, message: str, trailing: Any = ()) -> web.StreamResponse:
+        if not self.started:  # trailers-only: the status travels in the headers, body empty
+            self.response.headers["grpc-status"] = str(code)
+            if message:
+                self.response.headers["grpc-message"] = percent_encode(message)
+            await self.response.prepare(self.request)
+        else:
+            pairs = [(k, v) for k, v in trailing or () if isinstance(v, str)]
+            await self.frame(trailer_block(code, message, pairs), TRAILERS)
+        await self.response.write_eof()
+        return self.response
+
+
+async def relay(request: web.Request, reply: Reply, message: bytes) -> web.StreamResponse:
+    """Call the upstream method and relay its messages and status."""
+    channel = request.app[CHANNEL]
+    # raw bytes in and out, and unary calls read as one-message streams: service-agnostic
+    method: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(request.path)
+    call = method(
+        message,
+        metadata=forwarded_metadata(request),
+        timeout=grpc_timeout_seconds(request.headers.get("grpc-timeout")),
+    )
+    headers = asyncio.ensure_future(call.initial_metadata())
+    try:
+        pending = asyncio.ensure_future(call.read())
+        # Like Envoy, send the response headers when the upstream sends its own; a status that
+        # comes with them (trailers-only) still goes out as a trailers-only response.
+        await asyncio.wait({pending, headers}, return_when=asyncio.FIRST_COMPLETED)
+        if not pending.done():
+            await asyncio.wait({pending}, timeout=HEADERS_WAIT_S)
+        if not pending.done():
+            await reply.start(headers.result())
+        while isinstance(item := await pending, bytes):
+            if not reply.started:
+                await reply.start(await headers)
+            await reply.frame(item)
+            pending = asyncio.ensure_future(call.read())
+        return await reply.finish(0, "", await call.trailing_metadata())
+    except grpc.aio.AioRpcError as error:
+        code = error.code().value[0]
+        return await reply.finish(code, error.details() or "", error.trailing_metadata())
+    finally:
+        call.cancel()  # no-op when finished; stops the upstream call if the client went away
+        headers.cancel()
+
+
+def make_handler(allow_origin: re.Pattern[str]) -> Any:
+    """The catch-all route handler."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return preflight(request, allow_origin)
+        cors = cors_headers(request, allow_origin)
+        if request.method != "POST":
+            return web.Response(status=405, headers={**cors, "Allow": "POST, OPTIONS"})
+        if not request.content_type.startswith("application/grpc-web") or (
+            request.content_type.endswith("+json")
+        ):
+            return web.Response(status=415, text="expected application/grpc-web(-text)(+proto)")
+        reply = Reply(request, cors)
+        try:
+            body = await request.read()
+            message = request_message(decode_text(body) if reply.text else body)
+        except FrameError as error:
+            return await reply.finish(grpc.StatusCode.INVALID_ARGUMENT.value[0], str(error))
+        return await relay(request, reply, message)
+
+    return handle
+
+
+def create_app(upstream: str, *, allow_origin: str = ".*") -> web.Application:
+    """An app bridging gRPC-Web to the gRPC server at upstream (host:port)."""
+    app = web.Application()
+
+    async def channel_context(app: web.Application) -> Any:
+        app[CHANNEL] = grpc.aio.insecure_channel(upstream)
+        yield
+        await app[CHANNEL].close()
+
+    app.cleanup_ctx.append(channel_context)
+    app.router.add_route("*", "/{tail:.*}", make_handler(re.compile(allow_origin)))
+    return app

@@ -1,0 +1,295 @@
+"""The gRPC-Web bridge in front of the real chat server, spoken to over raw HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
+
+from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
+from chat_container.server import RunningServer, start_server
+from local.grpcweb.bridge import create_app
+from local.grpcweb.wire import (
+    TRAILERS,
+    FrameError,
+    decode_text,
+    encode_frame,
+    grpc_timeout_seconds,
+    parse_frames,
+    parse_trailer_block,
+    percent_encode,
+    request_message,
+)
+from shared import migrate
+from shared.db import session_factory, transaction
+from shared.platform import Platform, build_platform
+from shared.settings import Settings
+from tests.chat_container.support import chat_config, issue_token
+from tests.utils.factories import make_user
+
+SERVICE = "/energy.chat.v1.ChatService"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = "http://localhost:5173"
+
+
+@dataclass
+class Env:
+    base: str
+    server: RunningServer
+    client_token: str
+    admin_token: str
+    http: aiohttp.ClientSession
+
+
+@pytest.fixture(scope="module")
+def chat_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'chat.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def env(chat_db: str) -> AsyncIterator[Env]:
+    platform: Platform = build_platform(Settings(DATABASE_URL=chat_db))
+    sessions: sessionmaker[Session] = session_factory(chat_db)
+    with transaction(sessions) as session:
+        client = make_user(session, role="client")
+        admin = make_user(session, role="admin")
+        ids = (client.id, admin.id)
+    server = await start_server(chat_config(), platform=platform, rabbitmq_url=None)
+    runner = web.AppRunner(create_app(f"127.0.0.1:{server.port}"), handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as http:
+        yield Env(
+            f"http://127.0.0.1:{port}",
+            server,
+            issue_token(platform, ids[0], "client"),
+            issue_token(platform, ids[1], "admin"),
+            http,
+        )
+    await runner.cleanup()
+    await server.stop()
+
+
+def headers(token: str | None, *, text: bool = False) -> dict[str, str]:
+    kind = "application/grpc-web-text" if text else "application/grpc-web+proto"
+    found = {"content-type": kind, "x-grpc-web": "1", "origin": ORIGIN, "grpc-timeout": "9S"}
+    if token:
+        found["authorization"] = f"Bearer {token}"
+    return found
+
+
+async def call(env: Env, method: str, message: Any, token: str | None, *, text: bool = False):  # type: ignore[no-untyped-def]
+    body = encode_frame(message.SerializeToString())
+    if text:
+        body = base64.b64encode(body)
+    return await env.http.post(
+        f"{env.base}{SERVICE}/{method}", data=body, headers=headers(token, text=text)
+    )
+
+
+async def unary(env: Env, method: str, message: Any, token: str | None, *, text: bool = False):  # type: ignore[no-untyped-def]
+    response = await call(env, method, message, token, text=text)
+    body = await response.read()
+    return response, parse_frames(decode_text(body) if text else body)
+
+
+class FrameReader:
+    """Reads frames from a streaming response as they arrive (binary or text)."""
+
+    def __init__(self, response: aiohttp.ClientResponse, *, text: bool) -> None:
+        self.response = response
+        self.text = text
+        self.raw = b""
+        self.decoded = b""
+
+    async def next(self) -> tuple[int, bytes]:
+        async with asyncio.timeout(5):
+            while True:
+                frames = self._complete()
+                if frames is not None:
+                    return frames
+                chunk = await self.response.content.readany()
+                assert chunk, "stream ended"
+                self.raw += chunk
+
+    def _complete(self) -> tuple[int, bytes] | None:
+        if self.text:
+            usable = len(self.raw) - len(self.raw) % 4
+            self.decoded += decode_text(self.raw[:usable])
+            self.raw = self.raw[usable:]
+        else:
+            self.decoded, self.raw = self.decoded + self.raw, b""
+        if len(self.decoded) < 5:
+            return None
+        length = int.from_bytes(self.decoded[1:5], "big")
+        if len(self.decoded) < 5 + length:
+            return None
+        flag, payload = self.decoded[0], self.decoded[5 : 5 + length]
+        self.decoded = self.decoded[5 + length :]
+        return flag, payload
+
+    async def event(self) -> pb.ChatEvent:
+        flag, payload = await self.next()
+        assert flag == 0, parse_trailer_block(payload)
+        return pb.ChatEvent.FromString(payload)
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["binary", "text"])
+async def test_unary_call_returns_a_data_frame_then_an_ok_trailer_frame(
+    env: Env, text: bool
+) -> None:
+    response, frames = await unary(
+        env, "ListConversations", pb.ListConversationsRequest(), env.client_token, text=text
+    )
+    assert response.status == 200
+    expected = "application/grpc-web-text+proto" if text else "application/grpc-web+proto"
+    assert response.headers["content-type"] == expected
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert "grpc-status" in response.headers["access-control-expose-headers"]
+    (data_flag, data), (trailer_flag, trailer) = frames
+    assert (data_flag, trailer_flag) == (0, TRAILERS)
+    assert len(pb.ListConversationsResponse.FromString(data).conversations) == 1
+    assert parse_trailer_block(trailer)["grpc-status"] == "0"
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["binary", "text"])
+async def test_server_streaming_is_flushed_message_by_message(env: Env, text: bool) -> None:
+    response = await call(env, "Subscribe", pb.SubscribeRequest(), env.client_token, text=text)
+    assert response.status == 200
+    reader = FrameReader(response, text=text)
+    assert (await reader.event()).WhichOneof("event") == "ready"
+    for i in range(3):
+        await unary(
+            env, "SendMessage", pb.SendMessageRequest(text=f"over the bridge {i}"), env.client_token
+        )
+        event = await reader.event()
+        assert event.message.text == f"over the bridge {i}"
+    response.close()
+
+
+async def test_errors_before_any_message_are_trailers_only(env: Env) -> None:
+    response, frames = await unary(
+        env, "SendMessage", pb.SendMessageRequest(text=""), env.client_token
+    )
+    assert response.status == 200 and frames == []
+    assert response.headers["grpc-status"] == "3"
+    assert "empty" in response.headers["grpc-message"]
+    response, frames = await unary(env, "ListConversations", pb.ListConversationsRequest(), None)
+    assert (response.headers["grpc-status"], frames) == ("16", [])
+    response, frames = await unary(
+        env, "GetHistory", pb.GetHistoryRequest(after_seq=10**6), env.client_token, text=True
+    )
+    assert response.headers["grpc-status"] == "11"  # OUT_OF_RANGE
+    assert "future" in response.headers["grpc-message"]
+    response, _ = await unary(env, "NoSuchMethod", pb.ListConversationsRequest(), None)
+    assert response.headers["grpc-status"] == "12"  # UNIMPLEMENTED
+
+
+async def test_an_error_after_messages_arrives_in_the_trailer_frame(env: Env) -> None:
+    response = await call(env, "Subscribe", pb.SubscribeRequest(), env.admin_token)
+    reader = FrameReader(response, text=False)
+    assert (await reader.event()).WhichOneof("event") == "ready"
+    await env.server.stop()  # graceful shutdown ends streams with UNAVAILABLE
+    flag, payload = await reader.next()
+    assert flag == TRAILERS
+    trailer = parse_trailer_block(payload)
+    assert trailer["grpc-status"] == "14" and "shutting down" in trailer["grpc-message"]
+
+
+async def test_client_disconnect_cancels_the_upstream_stream(env: Env) -> None:
+    response = await call(env, "Subscribe", pb.SubscribeRequest(), env.client_token)
+    await FrameReader(response, text=False).event()
+    assert env.server.servicer.live_streams == 1
+    response.close()
+    for _ in range(100):
+        if not env.server.servicer.live_streams:
+            break
+        await asyncio.sleep(0.05)
+    assert env.server.servicer.live_streams == 0
+
+
+async def test_cors_preflight_allows_the_grpc_web_headers(env: Env) -> None:
+    response = await env.http.options(
+        f"{env.base}{SERVICE}/Subscribe",
+        headers={
+            "origin": ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type,x-grpc-web",
+        },
+    )
+    assert response.status == 204
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    allowed = response.headers["access-control-allow-headers"].split(",")
+    for header in ("authorization", "content-type", "x-grpc-web", "grpc-timeout", "x-user-agent"):
+        assert header in allowed
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert int(response.headers["access-control-max-age"]) > 0
+
+
+async def test_malformed_requests_get_clear_answers(env: Env) -> None:
+    url = f"{env.base}{SERVICE}/ListConversations"
+    response = await env.http.post(url, data=b"\x00\x00\x00\x00\x09abc", headers=headers(None))
+    assert response.headers["grpc-status"] == "3"
+    assert "frame" in response.headers["grpc-message"]
+    response = await env.http.post(url, data=b"{}", headers={"content-type": "application/json"})
+    assert response.status == 415
+    assert (await env.http.get(url)).status == 405
+
+
+def test_text_bodies_decode_chunk_by_chunk() -> None:
+    frames = [encode_frame(b"a"), encode_frame(b"bc"), encode_frame(b"k: v\r\n", TRAILERS)]
+    body = b"".join(base64.b64encode(frame) for frame in frames)  # each chunk padded
+    assert parse_frames(decode_text(body)) == [(0, b"a"), (0, b"bc"), (TRAILERS, b"k: v\r\n")]
+    with pytest.raises(FrameError):
+        decode_text(b"!!!!")
+    with pytest.raises(FrameError):
+        request_message(encode_frame(b"a") + encode_frame(b"b"))
+
+
+def test_wire_helpers() -> None:
+    assert percent_encode("50% ok é") == "50%25 ok %C3%A9"
+    assert grpc_timeout_seconds("3000m") == 3.0
+    assert grpc_timeout_seconds("2S") == 2.0
+    assert grpc_timeout_seconds("bogus") is None
+    assert request_message(b"") == b""
+
+
+@pytest.fixture
+def bridge_process() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.grpcweb", "--port", str(port), "--upstream", "127.0.0.1:1"],
+        cwd=REPO_ROOT,
+    )
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+async def test_the_bridge_runs_as_a_module(bridge_process: int) -> None:
+    url = f"http://127.0.0.1:{bridge_process}{SERVICE}/ListConversations"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            try:
+                response = await http.post(url, data=encode_frame(b""), headers=headers(None))
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        assert response.headers["grpc-status"] == "14"  # upstream unreachable: UNAVAILABLE

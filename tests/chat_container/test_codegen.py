@@ -49,3 +49,16 @@ def test_import_rewrite_touches_module_references_only() -> None:
         "y: chat_container.gen.energy.chat.v1.chat_pb2.ChatEvent\n"
         "path = '/energy.chat.v1.ChatService/Subscribe'\n"
     )
+
+
+def test_the_dockerfile_is_pinned_non_root_and_runs_the_module() -> None:
+    dockerfile = (gen.PACKAGE_DIR / "Dockerfile").read_text()
+    assert "FROM python:3.11." in dockerfile and "-slim" in dockerfile
+    assert "USER chat" in dockerfile
+    assert (
+        "COPY shared/ shared/" in dockerfile
+        and "COPY chat_container/ chat_container/" in dockerfile
+    )
+    assert 'CMD ["python", "-m", "chat_container"]' in dockerfile
+    for package in ("grpcio==", "grpcio-health-checking==", "protobuf==", "aio-pika=="):
+        assert package in dockerfile

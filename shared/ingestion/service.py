@@ -16,6 +16,7 @@ from shared.ingestion import store
 from shared.ingestion.messages import Measurement, Rejection
 from shared.metering import (
     HOUR_MS,
+    AlertTransition,
     MeterPoint,
     Reading,
     append_reading,
@@ -146,16 +147,7 @@ def _store_readings(
     store.save_totals(session, after)
     for device_id, hour in after:
         outcome.hours_changed.setdefault(device_id, set()).add(hour)
-    for device_id, hours in outcome.hours_changed.items():
-        device = devices[device_id]
-        outcome.alerts += _alerts(
-            session,
-            device_id,
-            device.max_hourly_kwh,
-            device.owner_id,
-            {h: before[(device_id, h)] for h in hours if (device_id, h) in before},
-            {h: after[(device_id, h)] for h in hours},
-        )
+    outcome.alerts = _alerts(session, devices, before, after)
 
 
 def _classify(
@@ -249,45 +241,61 @@ def _insert_late(
 
 def _alerts(
     session: Session,
-    device_id: str,
-    max_kwh: float,
-    owner_id: str | None,
-    before: dict[int, float],
-    after: dict[int, float],
+    devices: dict[str, store.DeviceInfo],
+    before: dict[HourKey, float],
+    after: dict[HourKey, float],
 ) -> list[AlertEvent]:
-    transitions = detect_alert_transitions(before, after, max_kwh)
-    if not transitions:
+    """Open or raise alerts for every hour of the batch that is over its device's maximum."""
+    crossings: list[tuple[str, AlertTransition]] = []
+    by_device: dict[str, dict[int, float]] = defaultdict(dict)
+    for (device_id, hour), kwh in after.items():
+        by_device[device_id][hour] = kwh
+    for device_id, hours in by_device.items():
+        previous = {h: before[(device_id, h)] for h in hours if (device_id, h) in before}
+        maximum = devices[device_id].max_hourly_kwh
+        crossings += [(device_id, t) for t in detect_alert_transitions(previous, hours, maximum)]
+    if not crossings:
         return []
-    existing = store.existing_alerts(session, device_id, [t.hour_start_ms for t in transitions])
+    existing = store.existing_alerts(session, [(d, t.hour_start_ms) for d, t in crossings])
     events: list[AlertEvent] = []
-    for t in transitions:
-        alert = existing.get(t.hour_start_ms)
+    for device_id, t in crossings:
+        device, alert = devices[device_id], existing.get((device_id, t.hour_start_ms))
+        hour_utc = store.hour_datetime(t.hour_start_ms)
         if alert is None:
-            alert = Alert(
-                id=new_id(),
-                device_id=device_id,
-                owner_id=owner_id,
-                max_hourly_kwh=max_kwh,
-                hour_start_utc=store.hour_datetime(t.hour_start_ms),
-                energy_kwh=t.kwh,
+            alert_id = new_id()
+            session.add(
+                Alert(
+                    id=alert_id,
+                    device_id=device_id,
+                    owner_id=device.owner_id,
+                    max_hourly_kwh=device.max_hourly_kwh,
+                    hour_start_utc=hour_utc,
+                    energy_kwh=t.kwh,
+                )
             )
-            session.add(alert)
-            change: Literal["opened", "peak_raised"] = "opened"
+            events.append(
+                AlertEvent(
+                    alert_id,
+                    device_id,
+                    device.owner_id,
+                    hour_utc,
+                    t.kwh,
+                    device.max_hourly_kwh,
+                    "opened",
+                )
+            )
         elif t.kwh > alert.energy_kwh:
             alert.energy_kwh = t.kwh
-            change = "peak_raised"
-        else:
-            continue
-        events.append(
-            AlertEvent(
-                alert.id,
-                device_id,
-                alert.owner_id,
-                alert.hour_start_utc,
-                alert.energy_kwh,
-                max_kwh,
-                change,
+            events.append(
+                AlertEvent(
+                    alert.id,
+                    device_id,
+                    alert.owner_id,
+                    hour_utc,
+                    t.kwh,
+                    device.max_hourly_kwh,
+                    "peak_raised",
+                )
             )
-        )
     session.flush()
     return events

@@ -220,15 +220,15 @@ def save_totals(session: Session, totals: dict[tuple[str, int], float]) -> None:
         session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh), rows)
 
 
-def existing_alerts(session: Session, device_id: str, hours: Sequence[int]) -> dict[int, Alert]:
-    """Return the stored alerts of a device for the given hours."""
+def existing_alerts(
+    session: Session, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], Alert]:
+    """Return the stored alerts for (device, hour_start_ms) keys."""
+    wanted = [(d, hour_datetime(h)) for d, h in keys]
     rows = session.scalars(
-        select(Alert).where(
-            Alert.device_id == device_id,
-            Alert.hour_start_utc.in_([hour_datetime(h) for h in hours]),
-        )
+        select(Alert).where(tuple_(Alert.device_id, Alert.hour_start_utc).in_(wanted))
     )
-    return {hour_ms(a.hour_start_utc): a for a in rows}
+    return {(a.device_id, hour_ms(a.hour_start_utc)): a for a in rows}
 
 
 class PointWindow:

@@ -1,0 +1,244 @@
+"""Alert latency: from publishing the crossing reading to its arrival on the owner's WebSocket.
+
+200 clients each own one device (max 1 kWh/h) and hold a WebSocket from /api/realtime/negotiate.
+Each round, all 200 devices publish a reading that takes the current hour over the maximum at
+the same moment (through RabbitMQ); the owner's socket must receive `alert.opened`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from datetime import datetime
+
+import aiohttp
+import httpx
+import pika
+import pymysql
+from sqlalchemy import text
+
+from bench.common import REPO_ROOT, bench_env, free_port, percentile
+from local.webpubsub.connstr import format_connection_string
+from shared import migrate
+from shared.db import create_db_engine
+from shared.security.passwords import hash_password
+
+DB = "energy_bench_alerts"
+AMQP = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+PASSWORD = "bench-client-password"
+HOUR_MS = 3_600_000
+
+
+def setup_database(clients: int) -> tuple[str, list[tuple[str, str, str]]]:
+    """Fresh database with `clients` clients each owning one device: (user, username, device)."""
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{DB}`")
+        cur.execute(f"CREATE DATABASE `{DB}` CHARACTER SET utf8mb4")
+    conn.close()
+    url = f"mysql+pymysql://root@127.0.0.1:3306/{DB}?charset=utf8mb4"
+    migrate.upgrade(url)
+    pw = hash_password(PASSWORD)
+    rows = [(str(uuid.uuid4()), f"alert{i:03d}", str(uuid.uuid4())) for i in range(clients)]
+    engine = create_db_engine(url)
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, username, name, role, password_hash, token_version,"
+                " created_at) VALUES (:u, :n, :n, 'client', :p, 0, NOW())"
+            ),
+            [{"u": u, "n": n, "p": pw} for u, n, _ in rows],
+        )
+        db.execute(
+            text(
+                "INSERT INTO devices (id, description, address, max_hourly_kwh, owner_id,"
+                " key_hash, created_at) VALUES (:d, 'bench', 'bench', 1.0, :u, :k, NOW())"
+            ),
+            [{"d": d, "u": u, "k": uuid.uuid4().hex} for u, _, d in rows],
+        )
+    engine.dispose()
+    return url, rows
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a platform process (its log goes to BENCH_LOG when set, else nowhere)."""
+    log_path = os.environ.get("BENCH_LOG")
+    sink = open(log_path, "a") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=REPO_ROOT, env=env, stdout=sink, stderr=sink
+    )
+
+
+def wait_healthy(url: str, timeout: float = 60) -> None:
+    """Wait for an HTTP 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+def publish(queue: str, messages: list[dict[str, object]]) -> float:
+    """Publish persistent messages in one burst; return the time the burst started."""
+    conn = pika.BlockingConnection(pika.URLParameters(AMQP))
+    channel = conn.channel()
+    props = pika.BasicProperties(delivery_mode=2, content_type="application/json")
+    started = time.time()
+    for message in messages:
+        channel.basic_publish("", queue, json.dumps(message).encode(), props)
+    conn.close()
+    return started
+
+
+async def listen(
+    session: aiohttp.ClientSession,
+    api: str,
+    username: str,
+    device_id: str,
+    arrivals: dict[tuple[str, str], float],
+    queued: dict[tuple[str, str], float],
+    ready: asyncio.Event,
+) -> None:
+    """Log in, negotiate, and record when each alert for device_id arrives."""
+    r = await session.post(f"{api}/auth/login", json={"username": username, "password": PASSWORD})
+    token = (await r.json())["access_token"]
+    r = await session.post(
+        f"{api}/realtime/negotiate", headers={"Authorization": f"Bearer {token}"}
+    )
+    url = (await r.json())["url"]
+    async with session.ws_connect(url) as ws:
+        ready.set()
+        async for frame in ws:
+            message = json.loads(frame.data)
+            if message.get("type") == "alert.opened":
+                alert = message["alert"]
+                key = (alert["device_id"], alert["hour_start"])
+                arrivals.setdefault(key, time.time())
+                queued.setdefault(key, datetime.fromisoformat(message["sent_at"]).timestamp())
+
+
+def round_messages(
+    rows: list[tuple[str, str, str]], hour_ms: int, crossing: bool
+) -> list[dict[str, object]]:
+    """Baseline readings (0.5 kWh in the hour) or the crossing one (+1.5 kWh)."""
+    out: list[dict[str, object]] = []
+    for _, _, device in rows:
+        if crossing:
+            out.append(
+                {"timestamp": hour_ms + 40 * 60_000, "device_id": device, "measurement_value": 2.0}
+            )
+        else:
+            out += [
+                {"timestamp": hour_ms + m * 60_000, "device_id": device, "measurement_value": v}
+                for m, v in ((0, 0.0), (20, 0.5))
+            ]
+    return out
+
+
+async def measure(
+    api: str, queue: str, rows: list[tuple[str, str, str]], rounds: int
+) -> tuple[list[float], list[float], int]:
+    """Run the rounds; return latencies and pipeline parts (ms), and how many never arrived."""
+    arrivals: dict[tuple[str, str], float] = {}
+    queued: dict[tuple[str, str], float] = {}
+    sent: dict[tuple[str, str], float] = {}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        readies = [asyncio.Event() for _ in rows]
+        tasks = [
+            asyncio.create_task(listen(session, api, n, d, arrivals, queued, e))
+            for (_, n, d), e in zip(rows, readies, strict=True)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies)), 120)
+        now_hour = int(time.time() * 1000) // HOUR_MS * HOUR_MS
+        for r in range(rounds):
+            hour = now_hour - (rounds + 1 - r) * HOUR_MS
+            stamp = time.strftime("%Y-%m-%dT%H:00:00+00:00", time.gmtime(hour / 1000))
+            publish(queue, round_messages(rows, hour, crossing=False))
+            await asyncio.sleep(3)  # baselines stored; no alert (0.5 kWh <= 1 kWh)
+            started = await asyncio.to_thread(publish, queue, round_messages(rows, hour, True))
+            for _, _, device in rows:
+                sent[(device, stamp)] = started
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not all(k in arrivals for k in sent):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+    latencies = [(arrivals[k] - t) * 1000 for k, t in sent.items() if k in arrivals]
+    pipeline = [(queued[k] - t) * 1000 for k, t in sent.items() if k in queued]
+    return latencies, pipeline, len(sent) - len(latencies)
+
+
+def main() -> None:
+    """Print p50/p99 alert latency with 200 devices publishing at once."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    url, rows = setup_database(args.clients)
+    queue = f"bench_alerts_{uuid.uuid4().hex[:8]}"
+    twin_port, api_port = free_port(), free_port()
+    connection = format_connection_string("127.0.0.1", twin_port, secrets.token_urlsafe(32))
+    env = {
+        **bench_env(url),
+        "RABBITMQ_URL": AMQP,
+        "MEASUREMENTS_QUEUE": queue,
+        "WEBPUBSUB_CONNECTION_STRING": connection,
+    }
+    with ExitStack() as stack:
+        for proc in (
+            spawn(
+                ["local.webpubsub", "--connection-string", connection, "--log-level", "WARNING"],
+                env,
+            ),
+            spawn(
+                [
+                    "local.funchost",
+                    "--app",
+                    "functions/function_app.py",
+                    "--port",
+                    str(api_port),
+                    "--log-level",
+                    os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+                ],
+                env,
+            ),
+        ):
+            stack.callback(proc.wait, 30)
+            stack.callback(proc.terminate)
+        api = f"http://127.0.0.1:{api_port}/api"
+        wait_healthy(f"{api}/health")
+        latencies, pipeline, missing = asyncio.run(measure(api, queue, rows, args.rounds))
+    conn = pika.BlockingConnection(pika.URLParameters(AMQP))
+    conn.channel().queue_delete(queue)
+    conn.channel().queue_delete(f"{queue}.dlq")
+    conn.close()
+    print(
+        f"alert latency, publish -> owner's WebSocket: {args.clients} devices crossing at once, "
+        f"{args.rounds} rounds, RabbitMQ + local host + Web PubSub twin + MariaDB"
+    )
+    print(f"  alerts: {len(latencies)} received, {missing} missing")
+    print(
+        f"  latency ms: p50 {percentile(latencies, 50):.0f}  p90 {percentile(latencies, 90):.0f}"
+        f"  p99 {percentile(latencies, 99):.0f}  max {max(latencies, default=0):.0f}"
+    )
+    print(
+        f"  of which publish -> alert committed and queued for push: p50 "
+        f"{percentile(pipeline, 50):.0f}  p99 {percentile(pipeline, 99):.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -55,6 +55,10 @@ export interface ConnectionTuning {
   connectTimeoutMs: number;
   /** Retry delay when the server says live updates are not configured (503). */
   unavailableRetryMs: number;
+  /** A watchdog tick this much later than due means the machine slept (visible tab). */
+  sleepToleranceMs: number;
+  /** The same for a hidden tab, whose timers the browser throttles. */
+  hiddenSleepToleranceMs: number;
 }
 
 export const DEFAULT_TUNING: ConnectionTuning = {
@@ -64,6 +68,8 @@ export const DEFAULT_TUNING: ConnectionTuning = {
   pongTimeoutMs: 10_000,
   connectTimeoutMs: 10_000,
   unavailableRetryMs: 60_000,
+  sleepToleranceMs: 10_000,
+  hiddenSleepToleranceMs: 180_000,
 };
 
 export interface ConnectionOptions {
@@ -299,7 +305,10 @@ export class RealtimeConnection {
 
   private tick(): void {
     const now = this.env.now();
-    const slept = sleptBetweenTicks(this.lastTick, now, this.tuning.tickMs);
+    // Background tabs get their timers throttled (Chrome: about once a minute after 5 min
+    // hidden), so only a much longer gap means sleep there; a visible tab ticks on time.
+    const tolerance = this.env.isVisible() ? this.tuning.sleepToleranceMs : this.tuning.hiddenSleepToleranceMs;
+    const slept = sleptBetweenTicks(this.lastTick, now, this.tuning.tickMs, tolerance);
     this.lastTick = now;
     if (slept) {
       // Timers did not run: the machine slept or the tab was frozen. The socket may look open

@@ -135,6 +135,25 @@ describe("RealtimeConnection", () => {
     expect(connects).toEqual(["c1", "c2"]);
   });
 
+  it("a hidden tab whose timers run once a minute is not mistaken for a sleeping laptop", async () => {
+    const { world, conn, connects } = setup();
+    conn.start();
+    await flush();
+    world.socket.connected("c1");
+    world.visible = false;
+    for (let i = 0; i < 10; i++) {
+      world.sleep(60_000); // throttled: the 5 s watchdog fires once a minute
+      await world.advance(1);
+      world.socket.frame({ type: "pong" });
+    }
+    expect(world.sockets).toHaveLength(1);
+    world.sleep(30 * 60_000); // now really asleep
+    await world.advance(1);
+    expect(world.sockets).toHaveLength(2);
+    world.socket.connected("c2");
+    expect(connects).toEqual(["c1", "c2"]);
+  });
+
   it("a visible tab reconnects at once when it was waiting, and probes a live socket with a ping", async () => {
     const { world, conn, status } = setup();
     world.negotiateError = { status: 0 };

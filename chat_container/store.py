@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -26,6 +27,9 @@ from shared.platform import Platform
 
 T = TypeVar("T")
 ATTEMPTS = 4
+# A verified token is trusted this long without re-reading the user (revocation lag bound).
+AUTH_CACHE_S = 10.0
+AUTH_CACHE_MAX = 10_000
 NEUTRAL_ADMIN = Person(user_id="", username="", name="", role="admin")
 
 
@@ -35,6 +39,7 @@ class ChatStore:
     def __init__(self, platform: Platform, *, threads: int = 16) -> None:
         self._platform = platform
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="chat-db")
+        self._auth_cache: dict[str, tuple[Person, float]] = {}
 
     async def _run(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
         def attempt() -> T:
@@ -58,9 +63,20 @@ class ChatStore:
 
     async def authenticate(self, authorization: str | None) -> Person:
         """The caller behind a 'Bearer <token>' value (raises Unauthorized)."""
-        return await self._read(
+        now = time.monotonic()
+        cached = self._auth_cache.get(authorization or "")
+        if cached is not None and cached[1] > now:
+            self._platform.tokens.verify(
+                (authorization or "").partition(" ")[2].strip(), kind="access"
+            )  # still checks expiry; only the user lookup is skipped
+            return cached[0]
+        who = await self._read(
             lambda s: service.person(auth.authenticate(self._platform, s, authorization))
         )
+        if len(self._auth_cache) >= AUTH_CACHE_MAX:
+            self._auth_cache.clear()
+        self._auth_cache[authorization or ""] = (who, now + AUTH_CACHE_S)
+        return who
 
     async def ensure_own(self, client: Person) -> tuple[str, ConversationView | None]:
         """The client's conversation id, and its summary when this call created it."""

@@ -6,12 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy import DateTime as SADateTime
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models import NAME_MAX, USERNAME_MAX, Base, new_id, utcnow
 
 TEXT_MAX_CHARS = 2000
 CLIENT_MESSAGE_ID_MAX = 64
+# Microseconds on MySQL/MariaDB too (plain DATETIME keeps whole seconds): activity order matters.
+MicroDateTime = SADateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 class Conversation(Base):
@@ -24,8 +27,8 @@ class Conversation(Base):
         String(36), ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(MicroDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(MicroDateTime, default=utcnow, index=True)
 
 
 class Message(Base):
@@ -55,7 +58,7 @@ class Message(Base):
     client_message_id: Mapped[str | None] = mapped_column(
         String(CLIENT_MESSAGE_ID_MAX), nullable=True
     )
-    created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(MicroDateTime, default=utcnow)
 
 
 class ReadState(Base):
@@ -71,4 +74,4 @@ class ReadState(Base):
     )
     user_role: Mapped[str] = mapped_column(String(16))
     seen_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(MicroDateTime, default=utcnow)

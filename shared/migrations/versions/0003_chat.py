@@ -2,18 +2,22 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-27 10:35:00.999600
+Create Date: 2026-11-27 10:45:29.414436
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+# DATETIME(6) on MySQL/MariaDB: conversations are ordered by activity to the microsecond.
+MICRO_DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -22,8 +26,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("client_id", sa.String(length=36), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_activity_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", MICRO_DATETIME, nullable=False),
+        sa.Column("last_activity_at", MICRO_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],
             ["users.id"],
@@ -48,7 +52,7 @@ def upgrade() -> None:
         sa.Column("sender_name", sa.String(length=120), nullable=False),
         sa.Column("text", sa.String(length=2000), nullable=False),
         sa.Column("client_message_id", sa.String(length=64), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", MICRO_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["chat_conversations.id"],
@@ -78,7 +82,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=36), nullable=False),
         sa.Column("user_role", sa.String(length=16), nullable=False),
         sa.Column("seen_seq", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", MICRO_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["chat_conversations.id"],

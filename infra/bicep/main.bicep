@@ -74,7 +74,7 @@ param dbPoolSize int = 2
 param chatImageName string = ''
 
 @description('Envoy image beside the chat container (keep equal to envoy/Dockerfile).')
-param envoyImage string = 'docker.io/envoyproxy/envoy:v1.32.3'
+param envoyImage string = 'docker.io/envoyproxy/envoy:v1.39.6'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))

@@ -21,8 +21,13 @@ param applicationInsightsConnectionString string
 
 // Until azd pushes the real image, a public placeholder keeps the revision healthy.
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
-// The very file compose builds into the Envoy image (tests/deploy checks both use it).
-var envoyConfig = loadTextContent('../../../envoy/envoy.yaml')
+// The very file compose builds into the Envoy image (tests/deploy checks both use it). Its
+// upstream is the compose service name; in this replica the chat container is on localhost.
+var envoyConfig = replace(
+  loadTextContent('../../../envoy/envoy.yaml'),
+  'address: chat, port_value: 50051',
+  'address: 127.0.0.1, port_value: 50051'
+)
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: logAnalyticsWorkspaceName
@@ -122,8 +127,8 @@ resource chatApp 'Microsoft.App/containerApps@2025-01-01' = {
         {
           name: 'envoy'
           image: envoyImage
-          command: ['envoy']
-          args: ['-c', '/etc/envoy/envoy.yaml', '--log-level', 'warn']
+          // Through the image's entrypoint, which drops root for the envoy user.
+          args: ['envoy', '-c', '/etc/envoy/envoy.yaml', '--log-level', 'warn']
           resources: {
             cpu: json('0.25')
             memory: '0.5Gi'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.deploy.bicep import BICEP_DIR, ROOT, object_keys, variable_object
@@ -133,3 +134,19 @@ def test_exceptions_are_still_real() -> None:
 
 def test_nothing_flex_rejects() -> None:
     assert azure_settings() & FORBIDDEN_ON_FLEX == set()
+
+
+def test_chat_container_settings_are_settings_the_chat_reads() -> None:
+    source = (BICEP_DIR / "app" / "chat.bicep").read_text()
+    names = set(re.findall(r"\{ name: '(\w+)', (?:value|secretRef):", source))
+    chat_reads = set(re.findall(r'environ\.get\("(CHAT_\w+)"', _chat_server_source()))
+    platform = {"AZURE_CLIENT_ID", "APPLICATIONINSIGHTS_CONNECTION_STRING"}
+    assert names - settings_fields() - chat_reads - platform == set()
+    assert {"DATABASE_URL", "JWT_SECRET", "ADMIN_PASSWORD", "CHAT_PORT"} <= names
+    # No RabbitMQ in Azure: the chat fans events out in memory, so one replica only.
+    assert "RABBITMQ_URL" not in names
+    assert re.search(r"maxReplicas: 1\b", source)
+
+
+def _chat_server_source() -> str:
+    return (ROOT / "chat_container" / "server.py").read_text()

@@ -17,6 +17,7 @@ from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
 from chat_container.rabbit import EXCHANGE, RabbitBus
 from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
+from chat_container.stream import HEARTBEAT_S
 from chat_container.typing_state import TYPING_THROTTLE_S, TYPING_TTL_S
 from shared.platform import Platform, build_platform
 from shared.settings import get_settings
@@ -36,10 +37,11 @@ class ChatConfig:
     typing_ttl_s: float = TYPING_TTL_S
     exchange: str = EXCHANGE
     grace_s: float = 5.0
+    heartbeat_s: float = HEARTBEAT_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
-        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_THROTTLE_S, CHAT_TYPING_TTL_S, ..."""
+        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S."""
         base = cls()
         try:
             return cls(
@@ -51,6 +53,7 @@ class ChatConfig:
                 typing_ttl_s=float(environ.get("CHAT_TYPING_TTL_S", base.typing_ttl_s)),
                 exchange=environ.get("CHAT_EVENTS_EXCHANGE", base.exchange),
                 grace_s=float(environ.get("CHAT_GRACE_S", base.grace_s)),
+                heartbeat_s=float(environ.get("CHAT_HEARTBEAT_S", base.heartbeat_s)),
             )
         except ValueError as exc:
             raise SystemExit(f"invalid CHAT_* setting: {exc}") from exc
@@ -93,6 +96,7 @@ async def start_server(
         bus,
         throttle_s=config.typing_throttle_s,
         typing_ttl_s=config.typing_ttl_s,
+        heartbeat_s=config.heartbeat_s,
     )
     health_servicer = health.aio.HealthServicer()
     server = grpc.aio.server()

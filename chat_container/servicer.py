@@ -13,7 +13,7 @@ from chat_container.events import Bus, Closed, Hub, Overflowed
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
 from chat_container.store import ChatStore
-from chat_container.stream import ResumableStream
+from chat_container.stream import HEARTBEAT_S, ResumableStream
 from chat_container.typing_state import Key, TypingThrottle, TypingTimers, monotonic
 from shared.chat.views import Person, SeqOutOfRange, check_seq
 from shared.errors import (
@@ -70,7 +70,14 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
     """The chat RPCs; the logic lives in shared.chat and the helpers beside this module."""
 
     def __init__(
-        self, store: ChatStore, hub: Hub, bus: Bus, *, throttle_s: float, typing_ttl_s: float
+        self,
+        store: ChatStore,
+        hub: Hub,
+        bus: Bus,
+        *,
+        throttle_s: float,
+        typing_ttl_s: float,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self._store = store
         self._hub = hub
@@ -78,6 +85,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._throttle = TypingThrottle(throttle_s)
         self._timers = TypingTimers(typing_ttl_s, self._typing_expired)
         self._typists: dict[Key, Person] = {}
+        self._heartbeat_s = heartbeat_s
 
     async def _viewer(self, context: Context) -> Person:
         return await self._store.authenticate(bearer(context))
@@ -211,11 +219,11 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         scope = None if every else {await self._target(viewer, request.conversation_id)}
         resume = dict(request.resume_after_seq)
         for conversation_id in resume:
+            await self._store.resolve_id(viewer, conversation_id)
             if scope is not None and conversation_id not in scope:
                 raise ValidationFailed(
                     f"resume_after_seq names {conversation_id!r}, which this stream does not cover."
                 )
-            await self._store.resolve_id(viewer, conversation_id)
         subscription = self._hub.subscribe(viewer.user_id, frozenset(scope) if scope else None)
         try:
             cursor = await self._store.last_seqs(sorted(scope) if scope else None)
@@ -224,7 +232,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         except BaseException:
             self._hub.unsubscribe(subscription)
             raise
-        return ResumableStream(self._store, subscription, cursor, resume)
+        return ResumableStream(
+            self._store, subscription, cursor, resume, heartbeat_s=self._heartbeat_s
+        )
 
     @property
     def live_streams(self) -> int:

@@ -393,3 +393,18 @@ async def test_health_and_graceful_shutdown_end_streams_with_unavailable(
                 event = await asyncio.wait_for(stream.read(), 5)
                 assert event is not grpc.aio.EOF
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_a_new_conversation_shows_up_live_for_administrators(
+    stub: Any, people: People
+) -> None:
+    admin_stream, _ = await subscribe_ready(stub, people.admin1)
+    conversation = await own_conversation(stub, people.client2)
+    created = (await next_event(admin_stream, "conversation_created")).conversation_created
+    assert created.conversation_id == conversation
+    assert created.client.username == people.client2.username
+    assert (created.last_seq, created.unread_count) == (0, 0)
+    first = await send(stub, people.client2, "", "first words")
+    got = (await next_event(admin_stream, "message")).message
+    assert (got.conversation_id, got.seq, got.text) == (conversation, first.seq, "first words")
+    admin_stream.cancel()

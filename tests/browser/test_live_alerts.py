@@ -241,3 +241,30 @@ def test_today_chart_refresh_is_throttled_and_other_days_stay_put(
     assert day_reads == [], f"yesterday's view re-read on a live update: {day_reads}"
     page.get_by_test_id("day-today").click()
     expect(row.get_by_test_id("day-row-kwh")).to_have_text("1.700")
+
+
+def test_after_a_laptop_sleep_the_tab_reconnects_and_catches_up(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    """Playwright's fake clock jumps 2 h "like closing the laptop lid": timers did not run, so
+    the socket cannot be trusted. The tab must negotiate a new one and read what it missed."""
+    emil = api.create_client("Emil Sleep")
+    api.create_device("Freezer", 1.0, emil["id"])
+    page = new_page()
+    page.clock.install()
+    page.goto("/")
+    login(page, emil["username"], CLIENT_PASSWORD)
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    seen: list[str] = []
+    page.on(
+        "request",
+        lambda r: seen.append(r.url) if "/realtime/negotiate" in r.url or "/me/alerts" in r.url else None,
+    )
+    page.wait_for_timeout(1000)
+    assert seen == [], f"requests while nothing happened: {seen}"
+
+    with page.expect_request(lambda r: "/realtime/negotiate" in r.url, timeout=ALERT_WAIT_MS):
+        page.clock.fast_forward("02:00:00")
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    page.wait_for_timeout(500)
+    assert any("/me/alerts" in u for u in seen), f"no catch-up after the reconnect: {seen}"

@@ -268,3 +268,38 @@ def test_after_a_laptop_sleep_the_tab_reconnects_and_catches_up(
     expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
     page.wait_for_timeout(500)
     assert any("/me/alerts" in u for u in seen), f"no catch-up after the reconnect: {seen}"
+
+
+def test_alerts_page_pages_newest_first_and_a_new_alert_appears_on_top(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    fane = api.create_client("Fane Pages")
+    meters = [
+        Meter(platform.web_url, api.create_device(f"Meter {i:02d}", 0.5, fane["id"]))
+        for i in range(22)
+    ]
+    for meter in meters[:21]:
+        meter.send(0.0)
+        meter.send(1.0)
+    page = _open_client(new_page, fane, "#/alerts")
+    rows = page.get_by_test_id("alert-row")
+    expect(rows).to_have_count(20)
+    expect(page.get_by_test_id("pager")).to_contain_text("1–20 of 21")
+    expect(rows.first.get_by_test_id("alert-device")).to_have_text("Meter 20")  # newest first
+    page.get_by_test_id("pager-next").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_test_id("alert-device")).to_have_text("Meter 00")
+    expect(page).to_have_url(re.compile(r"#/alerts\?offset=20"))
+    page.get_by_test_id("pager-prev").click()
+    expect(rows).to_have_count(20)
+    expect(page.locator("tr.row-new")).to_have_count(0)  # paging is not news
+
+    meters[21].send(0.0)
+    meters[21].send(1.0)
+    expect(_alert_toasts(page, "Meter 21")).to_have_count(1, timeout=ALERT_WAIT_MS)
+    expect(rows.first.get_by_test_id("alert-device")).to_have_text("Meter 21")
+    expect(page.locator("tr.row-new")).to_have_count(1)
+    expect(rows.first).to_have_class(re.compile(r"\brow-new\b"))
+    expect(page.get_by_test_id("pager")).to_contain_text("1–20 of 22")
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("22")
+    screenshot(page, "alerts-page-live-paged")

@@ -18,7 +18,6 @@ export const alertsPage: Page = ({ services, query, signal }) => {
   let offset = Math.max(0, Number(query.get("offset")) || 0);
   let filter: Filter = query.get("show") === "open" ? "open" : "all";
   let shownIds = new Set<string>();
-  let firstLoad = true;
 
   const ackAll = h("button", { class: "btn btn-secondary", type: "button", testid: "ack-all", disabled: true }, icon("check"), "Acknowledge all");
   const tabAll = h("button", { class: "btn btn-ghost btn-sm", type: "button", testid: "filter-all" }, "All");
@@ -58,7 +57,7 @@ export const alertsPage: Page = ({ services, query, signal }) => {
         return load(quiet);
       }
       live.setUnread(page.unacknowledged);
-      render(page);
+      render(page, quiet);
     } catch (err) {
       if (signal.aborted || (err instanceof DOMException && err.name === "AbortError")) return;
       if (quiet) toasts.error(`Could not refresh the alerts: ${describeError(err)}`);
@@ -66,7 +65,8 @@ export const alertsPage: Page = ({ services, query, signal }) => {
     }
   };
 
-  const render = (page: AlertPage) => {
+  /** `highlight`: a background refresh — flash the rows that were not on screen before. */
+  const render = (page: AlertPage, highlight: boolean) => {
     ackAll.disabled = page.unacknowledged === 0;
     summary.textContent =
       page.unacknowledged === 0 ? "All alerts acknowledged." : `${page.unacknowledged} unacknowledged ${page.unacknowledged === 1 ? "alert" : "alerts"}.`;
@@ -84,12 +84,10 @@ export const alertsPage: Page = ({ services, query, signal }) => {
         }),
       );
       shownIds = new Set();
-      firstLoad = false;
       return;
     }
-    const rows = page.items.map((a) => alertRow(a, !firstLoad && !shownIds.has(a.id)));
+    const rows = page.items.map((a) => alertRow(a, highlight && !shownIds.has(a.id)));
     shownIds = new Set(page.items.map((a) => a.id));
-    firstLoad = false;
     replace(
       body,
       h(

@@ -62,31 +62,45 @@ class Hub:
     """This process's subscriptions; dispatch() hands an event to every one that wants it."""
 
     def __init__(self) -> None:
-        self._subscriptions: set[Subscription] = set()
+        self._everything: set[Subscription] = set()
+        self._by_conversation: dict[str, set[Subscription]] = {}
 
     def subscribe(self, user_id: str, conversation_ids: frozenset[str] | None) -> Subscription:
         """Register a subscription (before reading the backlog, so nothing falls between)."""
         subscription = Subscription(user_id, conversation_ids)
-        self._subscriptions.add(subscription)
+        if conversation_ids is None:
+            self._everything.add(subscription)
+        for conversation_id in conversation_ids or ():
+            self._by_conversation.setdefault(conversation_id, set()).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a subscription."""
-        self._subscriptions.discard(subscription)
+        self._everything.discard(subscription)
+        for conversation_id in subscription.conversation_ids or ():
+            members = self._by_conversation.get(conversation_id, set())
+            members.discard(subscription)
+            if not members:
+                self._by_conversation.pop(conversation_id, None)
 
     def dispatch(self, event: pb.ChatEvent) -> None:
         """Deliver an event to the interested subscriptions."""
-        for subscription in list(self._subscriptions):
+        conversation_id = event_conversation_id(event)
+        targets = self._everything | self._by_conversation.get(conversation_id, set())
+        for subscription in targets:
             if subscription.wants(event):
                 subscription.offer(event)
 
     def close(self) -> None:
         """End every stream (graceful shutdown)."""
-        for subscription in list(self._subscriptions):
+        for subscription in self._all():
             subscription.offer(Closed("The chat server is shutting down; reconnect."))
 
+    def _all(self) -> set[Subscription]:
+        return self._everything.union(*self._by_conversation.values())
+
     def __len__(self) -> int:
-        return len(self._subscriptions)
+        return len(self._all())
 
 
 class Bus(Protocol):

@@ -48,4 +48,3 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: appSettings
 }
 
-output SETTING_NAMES array = objectKeys(appSettings)

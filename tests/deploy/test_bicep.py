@@ -285,3 +285,42 @@ def test_envoy_config_is_the_repository_file() -> None:
     match = re.fullmatch(r"loadTextContent\('([^']+)'\)", calls[0])
     assert match is not None, calls[0]
     assert (chat.parent / match.group(1)).resolve() == ROOT / "envoy" / "envoy.yaml"
+
+
+def _secure_params(path: Path) -> set[str]:
+    """Parameters with @secure() among the decorators right above them."""
+    secure, decorated = set(), False
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("@"):
+            decorated = decorated or stripped == "@secure()"
+            continue
+        match = re.match(r"param (\w+)", stripped)
+        if match and decorated:
+            secure.add(match.group(1))
+        decorated = False
+    return secure
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_outputs_carry_no_secrets(path: Path) -> None:
+    secure = _secure_params(path)
+    for node in declarations(path, "output_declaration"):
+        value = text(node)
+        assert "listKeys" not in value and "list(" not in value, value
+        assert not {name for name in secure if re.search(rf"\b{name}\b", value)}, value
+
+
+def test_secure_parameters_are_marked_secure() -> None:
+    assert {"mysqlAdminPassword", "adminPassword", "jwtSecretSeed"} <= _secure_params(
+        BICEP_DIR / "main.bicep"
+    )
+    keyvault = BICEP_DIR / "core" / "keyvault.bicep"
+    assert {"mysqlAdminPassword", "adminPassword", "jwtSecretSeed"} <= _secure_params(keyvault)
+
+
+def test_settings_and_chat_wait_for_the_role_assignments() -> None:
+    main = (BICEP_DIR / "main.bicep").read_text()
+    for module in ("apiSettings", "chat"):
+        block = main.split(f"module {module} ", 1)[1].split("\nmodule ", 1)[0]
+        assert "dependsOn: [roles]" in block, module

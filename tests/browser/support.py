@@ -277,7 +277,11 @@ class Meter:
             self.value = round(self.value + inc, 6)
             self.last_ms = first + i * step
             items.append(
-                {"timestamp": self.last_ms, "device_id": self.device_id, "measurement_value": self.value}
+                {
+                    "timestamp": self.last_ms,
+                    "device_id": self.device_id,
+                    "measurement_value": self.value,
+                }
             )
         post_measurements(self.web_url, self.key, items)
         return self.last_ms

@@ -133,7 +133,9 @@ def test_alert_reaches_every_tab_of_the_owner_only_and_is_caught_up_after_a_drop
     ana_list.wait_for_timeout(1500)
     expect(_alert_toasts(ana_chart, "Boiler")).to_have_count(1)
     expect(_alert_toasts(ana_list, "Boiler")).to_have_count(1)
-    expect(ana_list.get_by_test_id("alert-row").filter(has_text="Boiler")).to_contain_text("4.500 kWh")
+    expect(ana_list.get_by_test_id("alert-row").filter(has_text="Boiler")).to_contain_text(
+        "4.500 kWh"
+    )
     assert ana_chart.evaluate("() => window.__sameDocument === true"), "the dashboard reloaded"
     screenshot(ana_chart, "live-alert-caught-up")
 
@@ -193,7 +195,9 @@ def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
 
     page = new_page()
     negotiations: list[str] = []
-    page.on("request", lambda r: negotiations.append(r.url) if "/realtime/negotiate" in r.url else None)
+    page.on(
+        "request", lambda r: negotiations.append(r.url) if "/realtime/negotiate" in r.url else None
+    )
     page.goto("/")
     login(page, ADMIN_USERNAME, ADMIN_PASSWORD)
     expect(page).to_have_url(re.compile(r"#/admin/devices"))
@@ -258,7 +262,9 @@ def test_after_a_laptop_sleep_the_tab_reconnects_and_catches_up(
     seen: list[str] = []
     page.on(
         "request",
-        lambda r: seen.append(r.url) if "/realtime/negotiate" in r.url or "/me/alerts" in r.url else None,
+        lambda r: (
+            seen.append(r.url) if "/realtime/negotiate" in r.url or "/me/alerts" in r.url else None
+        ),
     )
     page.wait_for_timeout(1000)
     assert seen == [], f"requests while nothing happened: {seen}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
@@ -14,6 +15,7 @@ from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 logger = logging.getLogger(__name__)
 
 EXCHANGE = "chat.events"
+RECONNECT_INTERVAL_S = 1
 
 
 class RabbitBus:
@@ -23,12 +25,18 @@ class RabbitBus:
         self._hub = hub
         self._url = url
         self._exchange_name = exchange
+        self.connection_name = f"chat-replica-{os.getpid()}-{id(self):x}"
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
 
     async def start(self) -> None:
         """Connect, declare the exchange and this replica's queue, start consuming."""
-        self._connection = await aio_pika.connect_robust(self._url)
+        self._connection = await aio_pika.connect_robust(
+            self._url,
+            client_properties={"connection_name": self.connection_name},
+            reconnect_interval=RECONNECT_INTERVAL_S,
+        )
+        self._connection.reconnect_callbacks.add(self._on_reconnect)
         channel = await self._connection.channel()
         self._exchange = await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.FANOUT, auto_delete=True
@@ -37,6 +45,12 @@ class RabbitBus:
         await queue.bind(self._exchange)
         await queue.consume(self._on_message, no_ack=True)
         logger.info("chat events via RabbitMQ exchange %s, queue %s", EXCHANGE, queue.name)
+
+    def _on_reconnect(self, *_: object) -> None:
+        # Events published while the link was down never reached this replica: end the local
+        # streams so their clients resume from storage (resume_after_seq) and miss nothing.
+        logger.warning("RabbitMQ link restored; ending %d local streams to resync", len(self._hub))
+        self._hub.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:

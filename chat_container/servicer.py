@@ -153,7 +153,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 key = (target, viewer.user_id)
                 self._timers.cancel(key)  # a message ends the sender's typing indicator
                 self._throttle.forget(key)
-                await self._bus.publish(convert.message_event(message))
+            # A retry publishes again: if the first attempt failed after storing, this delivers
+            # it; streams drop the duplicate by seq.
+            await self._bus.publish(convert.message_event(message))
             return pb.SendMessageResponse(message=convert.chat_message(message))
 
         return await guarded(context, work())

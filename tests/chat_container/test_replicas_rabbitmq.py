@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,8 +19,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
+from chat_container.rabbit import RabbitBus
+from chat_container.server import start_server
+from shared.platform import Platform
 from tests.chat_container.support import (
     People,
+    chat_config,
     next_event,
     own_conversation,
     send,
@@ -138,3 +143,64 @@ async def test_a_client_on_one_replica_and_an_admin_on_the_other_talk_live(
     assert (await next_event(admin_stream, "seen")).seen.seen_seq == reply.seq
     client_stream.cancel()
     admin_stream.cancel()
+
+
+def _close_connection_on_the_broker(name: str) -> bool:
+    """Close, with rabbitmqctl, only the connection that named itself `name`."""
+    if shutil.which("rabbitmqctl") is None:
+        return False
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid", "client_properties"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    marker = f'{{"connection_name","{name}"}}'
+    pids = [line.split("\t")[0] for line in listed.stdout.splitlines() if marker in line]
+    for pid in pids:
+        subprocess.run(
+            ["rabbitmqctl", "-q", "close_connection", pid, "chat test cut"],
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    return bool(pids)
+
+
+async def test_after_a_broker_reconnect_streams_end_and_resume_without_loss(
+    platform: Platform, people: People, broker: str
+) -> None:
+    exchange = f"chat.events.test-{uuid.uuid4().hex[:8]}"
+    running = await start_server(
+        chat_config(exchange=exchange), platform=platform, rabbitmq_url=broker
+    )
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = chat_pb2_grpc.ChatServiceStub(channel)
+            conversation = await own_conversation(stub, people.client1)
+            stream, _ = await subscribe_ready(stub, people.client1)
+            first = await send(stub, people.admin1, conversation, "before the cut")
+            assert (await next_event(stream, "message")).message.seq == first.seq
+
+            assert isinstance(running.bus, RabbitBus)
+            if not await asyncio.to_thread(
+                _close_connection_on_the_broker, running.bus.connection_name
+            ):
+                pytest.skip("rabbitmqctl cannot close connections here")
+            with pytest.raises(grpc.aio.AioRpcError) as ended:
+                async with asyncio.timeout(20):
+                    while True:
+                        assert await stream.read() is not grpc.aio.EOF
+            assert ended.value.code() == grpc.StatusCode.UNAVAILABLE
+
+            later = await send(stub, people.admin1, conversation, "after the cut")
+            stream, replayed = await subscribe_ready(
+                stub, people.client1, resume={conversation: first.seq}
+            )
+            assert [m.seq for m in replayed] == [later.seq]
+            again = await send(stub, people.admin1, conversation, "live again")
+            assert (await next_event(stream, "message")).message.seq == again.seq
+            stream.cancel()
+    finally:
+        await running.stop()

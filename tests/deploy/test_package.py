@@ -168,3 +168,18 @@ def test_artifact_from_clean_checkout_installs_and_indexes(tmp_path: Path) -> No
         assert ingest[0]["connection"] == connection
         names = [f["name"] for f in functions]
         assert len(names) == len(set(names)), "function names must be unique for the host"
+
+
+def test_command_line_writes_tree_and_zip(tmp_path: Path) -> None:
+    assert package.main(["--source", str(ROOT), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "functionapp" / "function_app.py").is_file()
+    assert (tmp_path / "functionapp" / "shared" / "settings.py").is_file()
+    assert zipfile.is_zipfile(tmp_path / "functionapp.zip")
+
+
+def test_refuses_a_tree_without_the_app(tmp_path: Path) -> None:
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "__init__.py").write_text("")
+    with pytest.raises(RuntimeError, match=r"function_app\.py"):
+        package.build(tmp_path, tmp_path / "out")

@@ -20,6 +20,8 @@ export class App {
   private shell: Shell | null = null;
   private mounted: { page: MountedPage; abort: AbortController } | null = null;
   private readonly navBadges = new Map<string, number>();
+  private titleBase = "";
+  private titleCount = 0;
 
   constructor(root: HTMLElement, services: Services, onLogout: () => void, options: AppOptions = {}) {
     this.root = root;
@@ -29,6 +31,16 @@ export class App {
     services.session.subscribe((state) => {
       if (state && this.shell) this.dressShell(this.shell, state.user);
     });
+  }
+
+  /** "(3) Alerts · Energy Utility": unread alerts visible on a background tab's title. */
+  setTitleCount(count: number): void {
+    this.titleCount = count;
+    this.applyTitle();
+  }
+
+  private applyTitle(): void {
+    document.title = this.titleCount > 0 ? `(${this.titleCount}) ${this.titleBase}` : this.titleBase;
   }
 
   /** A count on a navigation entry, kept across pages and shells. */
@@ -46,7 +58,8 @@ export class App {
   show(match: RouteMatch<PageMeta>): void {
     this.unmount();
     const meta = match.route.page;
-    document.title = `${match.route.title} · ${this.services.config.appName}`;
+    this.titleBase = `${match.route.title} · ${this.services.config.appName}`;
+    this.applyTitle();
     const abort = new AbortController();
     const page = meta.page({ params: match.params, query: match.query, services: this.services, signal: abort.signal });
     this.mounted = { page, abort };

@@ -86,7 +86,10 @@ const app = new App(
   { headerWidgets: (user) => (user.role === "client" ? [statusPill] : []) },
 );
 
-live.onUnread((count) => app.setNavBadge("alerts", count));
+live.onUnread((count) => {
+  app.setNavBadge("alerts", count);
+  app.setTitleCount(count);
+});
 live.onEvent((event) => {
   if (event.type === "alert") showAlertToast(toasts, event.notice, services.timeZone);
   else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone);

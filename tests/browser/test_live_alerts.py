@@ -91,6 +91,7 @@ def test_alert_reaches_every_tab_of_the_owner_only_and_is_caught_up_after_a_drop
         expect(toast).to_have_attribute("data-source", "live")
         expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("1")
     latency = time.monotonic() - sent
+    expect(ana_list).to_have_title(re.compile(r"^\(1\) Alerts · "))
     # The alerts page lists it without a reload.
     rows = ana_list.get_by_test_id("alert-row")
     expect(rows).to_have_count(1)
@@ -181,6 +182,7 @@ def test_acknowledge_one_and_all_updates_list_and_badge(
     page.get_by_test_id("ack-all").click()
     expect(page.get_by_test_id("alerts-empty")).to_contain_text("Nothing to acknowledge")
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_count(0)
+    expect(page).to_have_title(re.compile(r"^Alerts · "))
     expect(page.get_by_test_id("ack-all")).to_be_disabled()
     expect(other_tab.get_by_test_id("nav-alerts-badge")).to_have_count(0)
     page.get_by_test_id("filter-all").click()

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WEB_STAMP := static_site/node_modules/.installed
 
-.PHONY: help install web run seed test lint format pytest bench clean services
+.PHONY: help install web run seed test lint format pytest bench clean package
 
 help:
 	@echo "make run     start the whole platform locally (SQLite, no broker, no Docker)"
@@ -52,6 +52,9 @@ pytest: install web
 
 test: lint pytest
 	cd static_site && npm test --silent
+
+package: install
+	$(PY) -m local.package
 
 bench: install
 	$(PY) -m bench

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sqlalchemy import inspect
 
 from chat_container.events import Bus, Hub, MemoryBus
 from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
@@ -19,6 +20,7 @@ from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S
 from chat_container.typing_state import TYPING_THROTTLE_S, TYPING_TTL_S
+from shared.chat.models import Conversation, Message
 from shared.platform import Platform, build_platform
 from shared.settings import get_settings
 
@@ -112,13 +114,26 @@ async def start_server(
     return RunningServer(server, port, servicer, health_servicer, bus, store, config.grace_s)
 
 
+def check_schema(platform: Platform) -> None:
+    """Refuse to start on a database without the chat tables, naming the fix."""
+    factory = platform.readers
+    with factory() as session:
+        tables = set(inspect(session.get_bind()).get_table_names())
+    missing = {Conversation.__tablename__, Message.__tablename__} - tables
+    if missing:
+        raise SystemExit(
+            f"the database lacks {', '.join(sorted(missing))}: "
+            "run `python -m shared.migrate upgrade` first"
+        )
+
+
 async def serve(config: ChatConfig | None = None) -> None:
     """Run one replica until SIGTERM or SIGINT, then stop gracefully."""
     config = config or ChatConfig.from_env()
     settings = get_settings()
-    running = await start_server(
-        config, platform=build_platform(settings), rabbitmq_url=settings.RABBITMQ_URL
-    )
+    platform = build_platform(settings)
+    check_schema(platform)
+    running = await start_server(config, platform=platform, rabbitmq_url=settings.RABBITMQ_URL)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

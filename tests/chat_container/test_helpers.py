@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -142,3 +146,16 @@ def test_config_from_the_environment() -> None:
     assert ChatConfig.from_env({}).port == 50051
     with pytest.raises(SystemExit, match="CHAT_"):
         ChatConfig.from_env({"CHAT_PORT": "many"})
+
+
+def test_the_server_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "chat_container"],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "python -m shared.migrate upgrade" in result.stderr

@@ -153,6 +153,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 key = (target, viewer.user_id)
                 self._timers.cancel(key)  # a message ends the sender's typing indicator
                 self._throttle.forget(key)
+                self._typists.pop(key, None)
             # A retry publishes again: if the first attempt failed after storing, this delivers
             # it; streams drop the duplicate by seq.
             await self._bus.publish(convert.message_event(message))
@@ -180,6 +181,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             key = (target, viewer.user_id)
             if request.stopped:
                 self._throttle.forget(key)
+                self._typists.pop(key, None)
                 if self._timers.cancel(key):
                     await self._publish_typing(key, viewer, typing=False)
                 return pb.SetTypingResponse(accepted=True)

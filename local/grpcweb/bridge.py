@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import logging
 import re
 from typing import Any
@@ -75,7 +76,10 @@ def forwarded_metadata(request: web.Request) -> list[tuple[str, str | bytes]]:
         if name in NOT_FORWARDED or name.startswith(("sec-", "access-control-", ":")):
             continue
         if name.endswith("-bin"):
-            metadata.append((name, base64.b64decode(value + "=" * (-len(value) % 4))))
+            try:
+                metadata.append((name, base64.b64decode(value + "=" * (-len(value) % 4))))
+            except binascii.Error:
+                logger.warning("dropping header %s: not base64", name)
         else:
             metadata.append((name, value))
     return metadata

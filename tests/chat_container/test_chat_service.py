@@ -408,3 +408,36 @@ async def test_a_new_conversation_shows_up_live_for_administrators(
     got = (await next_event(admin_stream, "message")).message
     assert (got.conversation_id, got.seq, got.text) == (conversation, first.seq, "first words")
     admin_stream.cancel()
+
+
+async def test_deleting_users_keeps_the_rest_of_the_chat_consistent(
+    stub: Any, people: People, sessions: Any
+) -> None:
+    from sqlalchemy import func, select
+
+    from shared import accounts
+    from shared.chat.models import Conversation
+    from shared.db import transaction
+
+    conversation = await own_conversation(stub, people.client1)
+    await send(stub, people.admin2, conversation, "from an admin who leaves")
+    await send(stub, people.client1, "", "thanks")
+    with transaction(sessions) as session:
+        accounts.delete_user(session, user_id=people.admin2.user_id, acting_user_id="x")
+    history = await stub.GetHistory(pb.GetHistoryRequest(), metadata=people.client1.metadata)
+    first = history.messages[0]
+    assert first.text == "from an admin who leaves" and first.sender.user_id == ""
+    assert first.sender.display_name  # the name as it was when the message was sent
+
+    with transaction(sessions) as session:
+        accounts.delete_user(session, user_id=people.client1.user_id, acting_user_id="x")
+        left = session.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.id == conversation)
+        )
+    assert left == 0
+    code, _ = await _status(
+        stub.GetHistory(
+            pb.GetHistoryRequest(conversation_id=conversation), metadata=people.admin1.metadata
+        )
+    )
+    assert code == grpc.StatusCode.NOT_FOUND

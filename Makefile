@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WEB_STAMP := static_site/node_modules/.installed
 
-.PHONY: help install web run seed test lint format pytest bench clean package
+.PHONY: help install web run seed test lint format pytest bench clean package gen-proto
 
 help:
 	@echo "make run     start the whole platform locally (SQLite, no broker, no Docker)"
@@ -38,7 +38,7 @@ seed: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared local functions sensor_client
+	$(VENV)/bin/mypy shared local functions sensor_client chat_container
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -52,6 +52,9 @@ pytest: install web
 
 test: lint pytest
 	cd static_site && npm test --silent
+
+gen-proto: install
+	$(PY) -m chat_container.codegen
 
 package: install
 	$(PY) -m local.package

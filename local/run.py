@@ -9,6 +9,7 @@ import os
 import secrets
 import signal
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -29,6 +30,18 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
     parser.add_argument(
         "--pubsub-port", type=int, default=int(os.environ.get("WEBPUBSUB_PORT", "7072"))
+    )
+    parser.add_argument(
+        "--chat-port",
+        type=int,
+        default=int(os.environ.get("CHAT_PORT", "50051")),
+        help="gRPC chat service port",
+    )
+    parser.add_argument(
+        "--grpcweb-port",
+        type=int,
+        default=int(os.environ.get("GRPCWEB_PORT", "7073")),
+        help="gRPC-Web bridge port (what Envoy serves in containers and Azure)",
     )
     return parser.parse_args()
 
@@ -63,8 +76,28 @@ async def start_pubsub_twin(bind: str, port: int) -> tuple[web.AppRunner | None,
     return runner, connection_string
 
 
-async def _start_web(bind: str, port: int, api_url: str) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(build_webapp(DIST_DIR, api_url))
+async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, web.AppRunner, int]:
+    """Start the gRPC chat service and the gRPC-Web bridge in front of it."""
+    from chat_container.server import ChatConfig, start_server
+    from local.grpcweb.bridge import create_app
+    from shared.platform import get_platform
+
+    platform = get_platform()
+    chat = await start_server(
+        ChatConfig(host=bind, port=chat_port),
+        platform=platform,
+        rabbitmq_url=platform.settings.RABBITMQ_URL,
+    )
+    runner = web.AppRunner(create_app(f"{bind}:{chat.port}"))
+    await runner.setup()
+    await web.TCPSite(runner, bind, bridge_port).start()
+    return chat, runner, int(runner.addresses[0][1])
+
+
+async def _start_web(
+    bind: str, port: int, api_url: str, runtime_config: dict[str, str]
+) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(build_webapp(DIST_DIR, api_url, runtime_config))
     await runner.setup()
     await web.TCPSite(runner, bind, port).start()
     return runner, int(runner.addresses[0][1])
@@ -109,10 +142,15 @@ async def main_async(args: argparse.Namespace) -> None:
     host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
     api_runner, api_port = await start_host(host, bind=args.bind, port=args.api_port)
     api_url = f"http://{args.bind}:{api_port}/api"
+    chat, bridge_runner, bridge_port = await start_chat(
+        args.bind, args.chat_port, args.grpcweb_port
+    )
+    chat_url = f"http://{args.bind}:{bridge_port}"
     web_runner, web_port = await _start_web(
-        args.bind, args.web_port, f"http://{args.bind}:{api_port}"
+        args.bind, args.web_port, f"http://{args.bind}:{api_port}", {"chatBaseUrl": chat_url}
     )
     _announce(api_url, f"http://{args.bind}:{web_port}/", database_url, pubsub)
+    logger.info("  Chat        gRPC %s:%d, gRPC-Web %s", args.bind, chat.port, chat_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -122,6 +160,8 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         logger.info("stopping")
         await web_runner.cleanup()
+        await bridge_runner.cleanup()
+        await chat.stop()
         if pubsub_runner is not None:
             await pubsub_runner.cleanup()
         await api_runner.cleanup()

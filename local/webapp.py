@@ -41,8 +41,14 @@ def _index_files(dist_dir: Path) -> dict[str, Path]:
     return {p.relative_to(dist_dir).as_posix(): p for p in dist_dir.rglob("*") if p.is_file()}
 
 
-def build_webapp(dist_dir: Path, api_base_url: str) -> web.Application:
-    """Return an app serving dist_dir (SPA fallback to index.html) and proxying /api/*."""
+def build_webapp(
+    dist_dir: Path, api_base_url: str, runtime_config: dict[str, str] | None = None
+) -> web.Application:
+    """Return an app serving dist_dir (SPA fallback to index.html) and proxying /api/*.
+
+    /config.json gives the browser app its runtime settings (e.g. the gRPC-Web chat URL), as a
+    file deployed beside the app does in Azure.
+    """
     app = web.Application(client_max_size=10 * 1024**2)
     index = dist_dir / "index.html"
 
@@ -83,5 +89,10 @@ def build_webapp(dist_dir: Path, api_base_url: str) -> web.Application:
     app.on_cleanup.append(on_cleanup)
     app.router.add_route("*", "/api/{tail:.*}", proxy)
     app.router.add_route("*", "/api", proxy)
+
+    async def config(_request: web.Request) -> web.StreamResponse:
+        return web.json_response(runtime_config or {}, headers={"Cache-Control": "no-store"})
+
+    app.router.add_get("/config.json", config)
     app.router.add_get("/{path:.*}", static)
     return app

@@ -287,6 +287,17 @@ class Meter:
         return self.last_ms
 
 
+def keep_within_one_hour(needed_s: float) -> None:
+    """Wait for the next clock hour when fewer than `needed_s` seconds are left in this one.
+
+    Tests that compare one hour's total send readings over some seconds; across an hour
+    boundary the energy of an interval is split between two hours (and may alert in both).
+    """
+    left = 3600 - time.time() % 3600
+    if left < needed_s:
+        time.sleep(left + 3.5)
+
+
 def local_hour_label(epoch_ms: int, tz: str = TIME_ZONE) -> str:
     """The day view's row label ("14:00") of the local hour holding this instant."""
     return datetime.fromtimestamp(epoch_ms / 1000, ZoneInfo(tz)).strftime("%H:00")

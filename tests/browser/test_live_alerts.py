@@ -16,6 +16,7 @@ from tests.browser.support import (
     Api,
     Meter,
     Platform,
+    keep_within_one_hour,
     local_hour_label,
     login,
     screenshot,
@@ -54,6 +55,7 @@ def _my_alerts(api: Api, client: dict[str, Any]) -> dict[str, Any]:
 def test_alert_reaches_every_tab_of_the_owner_only_and_is_caught_up_after_a_drop(
     new_page: Any, api: Api, platform: Platform
 ) -> None:
+    keep_within_one_hour(60)
     ana = api.create_client("Ana Live")
     bogdan = api.create_client("Bogdan Quiet")
     boiler = api.create_device("Boiler", 1.0, ana["id"])
@@ -152,6 +154,7 @@ def test_alert_reaches_every_tab_of_the_owner_only_and_is_caught_up_after_a_drop
 def test_acknowledge_one_and_all_updates_list_and_badge(
     new_page: Any, api: Api, platform: Platform
 ) -> None:
+    keep_within_one_hour(30)
     cora = api.create_client("Cora Ack")
     devices = [api.create_device(name, 0.5, cora["id"]) for name in ("Oven", "Dryer", "Kettle")]
     for device in devices:
@@ -214,6 +217,7 @@ def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
 def test_today_chart_refresh_is_throttled_and_other_days_stay_put(
     new_page: Any, api: Api, platform: Platform
 ) -> None:
+    keep_within_one_hour(40)
     dana = api.create_client("Dana Chart")
     dryer = api.create_device("Dryer", 1.0, dana["id"])
     meter = Meter(platform.web_url, dryer)
@@ -281,6 +285,7 @@ def test_after_a_laptop_sleep_the_tab_reconnects_and_catches_up(
 def test_alerts_page_pages_newest_first_and_a_new_alert_appears_on_top(
     new_page: Any, api: Api, platform: Platform
 ) -> None:
+    keep_within_one_hour(40)
     fane = api.create_client("Fane Pages")
     meters = [
         Meter(platform.web_url, api.create_device(f"Meter {i:02d}", 0.5, fane["id"]))

@@ -316,3 +316,55 @@ def test_alerts_page_pages_newest_first_and_a_new_alert_appears_on_top(
     expect(page.get_by_test_id("pager")).to_contain_text("1–20 of 22")
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("22")
     screenshot(page, "alerts-page-live-paged")
+
+
+def test_a_silently_dead_socket_is_noticed_by_the_keepalive_and_missed_alerts_caught_up(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    """Field notes §4.9: live updates that stop without any error. Playwright sits between the
+    page and the twin and, from some moment on, swallows everything the server sends (alerts
+    and pongs alike) while the socket stays open. The keepalive must notice (ping, no pong),
+    reconnect and catch up. The fake clock lets 40 s of timers pass at once."""
+    keep_within_one_hour(40)
+    gina = api.create_client("Gina Keepalive")
+    kiln = api.create_device("Kiln", 1.0, gina["id"])
+    meter = Meter(platform.web_url, kiln)
+    meter.send(0.0)
+    sockets: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:
+        entry: dict[str, Any] = {"deaf": False, "to_page": 0}
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if entry["deaf"]:
+                return
+            entry["to_page"] += 1
+            ws.send(message)
+
+        server.on_message(from_server)
+        sockets.append(entry)
+
+    page = new_page()
+    page.clock.install()
+    page.route_web_socket(re.compile(r"/client/hubs/"), route)
+    page.goto("/")
+    login(page, gina["username"], CLIENT_PASSWORD)
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    assert len(sockets) == 1 and sockets[0]["to_page"] >= 1
+
+    sockets[0]["deaf"] = True  # the line goes quiet; nothing tells the page
+    meter.send(3.0)
+    page.wait_for_timeout(1000)
+    expect(_alert_toasts(page)).to_have_count(0)
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+
+    with page.expect_request(lambda r: "/realtime/negotiate" in r.url, timeout=ALERT_WAIT_MS):
+        page.clock.run_for(40_000)  # ping after 25 s of silence, no pong within 10 s
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    assert len(sockets) == 2
+    missed = _alert_toasts(page, "Kiln")
+    expect(missed).to_have_count(1, timeout=ALERT_WAIT_MS)
+    expect(missed).to_have_attribute("data-source", "catch-up")
+    expect(missed).to_contain_text("3.000 kWh of max 1.000 kWh")
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("1")

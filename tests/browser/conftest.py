@@ -60,8 +60,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 str(web_port),
                 "--data-dir",
                 str(data_dir),
-                # The local Web PubSub twin (live alerts) on a free port too.
+                # The Web PubSub twin (live alerts), the chat service and its gRPC-Web bridge
+                # on free ports too, so a `make run` or another test run never collides.
                 "--pubsub-port",
+                "0",
+                "--chat-port",
+                "0",
+                "--grpcweb-port",
                 "0",
             ],
             cwd=REPO_ROOT,

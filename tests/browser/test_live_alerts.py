@@ -368,3 +368,43 @@ def test_a_silently_dead_socket_is_noticed_by_the_keepalive_and_missed_alerts_ca
     expect(missed).to_have_attribute("data-source", "catch-up")
     expect(missed).to_contain_text("3.000 kWh of max 1.000 kWh")
     expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("1")
+
+
+def test_when_the_server_drops_the_socket_the_tab_reconnects_with_a_fresh_token(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    keep_within_one_hour(30)
+    hana = api.create_client("Hana Reconnect")
+    lamp = api.create_device("Lamp", 1.0, hana["id"])
+    meter = Meter(platform.web_url, lamp)
+    meter.send(0.0)
+    routes: list[tuple[Any, Any]] = []
+    negotiations: list[str] = []
+
+    def route(ws: Any) -> None:
+        routes.append((ws, ws.connect_to_server()))
+
+    page = new_page()
+    page.route_web_socket(re.compile(r"/client/hubs/"), route)
+    page.on(
+        "request",
+        lambda r: negotiations.append(r.url) if "/realtime/negotiate" in r.url else None,
+    )
+    page.goto("/")
+    login(page, hana["username"], CLIENT_PASSWORD)
+    status = page.get_by_test_id("live-status")
+    expect(status).to_have_attribute("data-state", "live")
+    assert len(routes) == 1
+
+    page_side, server_side = routes[0]
+    server_side.close()  # the twin forgets the connection...
+    page_side.close(code=1011, reason="service restarting")  # ...and the page sees it close
+    expect(status).not_to_have_attribute("data-state", "live", timeout=2_000)
+    expect(status).to_have_attribute("data-state", "live", timeout=ALERT_WAIT_MS)
+    assert len(routes) == 2
+    # A new token for every connection (the old one may have expired). Two tokens minted in the
+    # same second are byte-identical, so count the negotiations rather than compare URLs.
+    assert len(negotiations) == 2, negotiations
+    meter.send(2.0)
+    expect(_alert_toasts(page, "Lamp")).to_have_count(1, timeout=ALERT_WAIT_MS)
+    expect(_alert_toasts(page, "Lamp")).to_have_attribute("data-source", "live")

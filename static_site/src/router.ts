@@ -107,6 +107,8 @@ export interface RouterOptions<P> {
 export class Router<P> {
   private readonly opts: RouterOptions<P>;
   private started = false;
+  /** The address of the page on screen (as rendered, or as that page last replaced it). */
+  private shownHash: string | null = null;
 
   constructor(opts: RouterOptions<P>) {
     this.opts = opts;
@@ -132,9 +134,15 @@ export class Router<P> {
     }
   }
 
-  /** Change the URL without rendering again (e.g. a page's own date picker). */
+  /**
+   * Change the URL without rendering again (e.g. a page's own date picker). Ignored when the URL
+   * has moved on since the page was shown: the user navigated away and the `hashchange` has not
+   * been handled yet — overwriting the URL then would send them back to this page.
+   */
   replaceUrl(hash: string): void {
+    if (this.shownHash !== null && window.location.hash !== this.shownHash) return;
     window.history.replaceState(null, "", hash);
+    this.shownHash = window.location.hash;
   }
 
   /** Re-run matching and guards for the current URL (after login, logout or a redirect). */
@@ -156,6 +164,7 @@ export class Router<P> {
       };
       const decision = decide(match.route.access, user, hash);
       if (decision.kind === "allow") {
+        this.shownHash = window.location.hash;
         this.opts.onRoute(match);
         return;
       }

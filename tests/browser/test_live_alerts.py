@@ -38,6 +38,7 @@ def _open_client(new_page: Any, client: dict[str, Any], hash_: str = "") -> Any:
     expect(page).to_have_url(re.compile(r"#/dashboard"))
     if hash_:
         page.goto("/" + hash_)
+        expect(page).to_have_url(re.compile(re.escape(hash_)))
     expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
     return page
 

@@ -4,6 +4,7 @@ import "./style.css";
 import { createApi } from "./api/index.ts";
 import { HttpClient } from "./api/http.ts";
 import { App } from "./app.ts";
+import { startChatHub } from "./chat/hub.ts";
 import { MemoryStorage, Session, type SessionStorage } from "./auth.ts";
 import { config } from "./config.ts";
 import { browserTimeZone } from "./consumption/dates.ts";
@@ -85,6 +86,14 @@ const app = new App(
   },
   { headerWidgets: (user) => (user.role === "client" ? [statusPill] : []) },
 );
+
+// Support chat (both roles): the client's launcher, the administrators' "Support" badge.
+startChatHub({
+  session,
+  refresh: (stale) => http.refresh(stale),
+  refreshSkewMs: config.refreshSkewMs,
+  onUnread: (count) => app.setNavBadge("chat", count),
+});
 
 live.onUnread((count) => {
   app.setNavBadge("alerts", count);

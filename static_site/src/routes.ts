@@ -1,5 +1,6 @@
 /** The route table: address, who may open it, title, page and layout. */
 
+import { adminChatPage } from "./pages/admin/chat.ts";
 import { adminDeviceDetailPage } from "./pages/admin/device-detail.ts";
 import { adminDevicesPage } from "./pages/admin/devices.ts";
 import { adminUsersPage } from "./pages/admin/users.ts";
@@ -15,6 +16,7 @@ export const ROUTES: RouteDef<PageMeta>[] = [
   { pattern: "/admin/devices", access: "admin", title: "Devices", page: { page: adminDevicesPage, layout: "shell", nav: "devices" } },
   { pattern: "/admin/devices/:id", access: "admin", title: "Device", page: { page: adminDeviceDetailPage, layout: "shell", nav: "devices" } },
   { pattern: "/admin/users", access: "admin", title: "Users", page: { page: adminUsersPage, layout: "shell", nav: "users" } },
+  { pattern: "/admin/chat", access: "admin", title: "Support", page: { page: adminChatPage, layout: "shell", nav: "chat" } },
   { pattern: "/dashboard", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
   { pattern: "/dashboard/:deviceId", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
   { pattern: "/alerts", access: "client", title: "Alerts", page: { page: alertsPage, layout: "shell", nav: "alerts" } },

@@ -15,6 +15,7 @@ export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
   admin: [
     { key: "devices", label: "Devices", href: "#/admin/devices", icon: "meter" },
     { key: "users", label: "Users", href: "#/admin/users", icon: "users" },
+    { key: "chat", label: "Support", href: "#/admin/chat", icon: "info" },
   ],
   client: [
     { key: "dashboard", label: "My energy", href: "#/dashboard", icon: "chart" },

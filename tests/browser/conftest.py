@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -13,78 +9,22 @@ from typing import Any
 import pytest
 
 from tests.browser.support import (
-    ADMIN_PASSWORD,
-    ADMIN_USERNAME,
     CHROMIUM,
     CHROMIUM_ARGS,
-    REPO_ROOT,
     TIME_ZONE,
     UI_TIMEOUT_MS,
     Api,
     Platform,
-    ensure_web_app_built,
     fail_or_skip,
-    free_port,
-    wait_healthy,
+    run_platform,
 )
 
 
 @pytest.fixture(scope="package")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """Build the app, start `python -m local.run` on free ports with a temp SQLite database."""
-    if not (REPO_ROOT / "local" / "run.py").exists():
-        fail_or_skip("local/run.py does not exist yet")
-    ensure_web_app_built()
-    data_dir = tmp_path_factory.mktemp("platform")
-    database_url = f"sqlite:///{data_dir / 'app.db'}"
-    web_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "APP_PROFILE": "test",
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": "browser-tests-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "ADMIN_USERNAME": ADMIN_USERNAME,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = data_dir / "local-run.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.run",
-                "--api-port",
-                str(api_port),
-                "--web-port",
-                str(web_port),
-                "--data-dir",
-                str(data_dir),
-                # The Web PubSub twin (live alerts), the chat service and its gRPC-Web bridge
-                # on free ports too, so a `make run` or another test run never collides.
-                "--pubsub-port",
-                "0",
-                "--chat-port",
-                "0",
-                "--grpcweb-port",
-                "0",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            web_url = f"http://127.0.0.1:{web_port}/"
-            wait_healthy(f"{web_url}api/health", proc, log_path)
-            yield Platform(web_url=web_url, database_url=database_url)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+    with run_platform(tmp_path_factory.mktemp("platform")) as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

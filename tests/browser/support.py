@@ -7,11 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -135,6 +137,57 @@ class Platform:
 # ---------------------------------------------------------------- API and data helpers
 
 
+@contextmanager
+def run_platform(data_dir: Path, **extra_env: str) -> Iterator[Platform]:
+    """Build the app and run `python -m local.run` on free ports with a SQLite file in data_dir."""
+    if not (REPO_ROOT / "local" / "run.py").exists():
+        fail_or_skip("local/run.py does not exist yet")
+    ensure_web_app_built()
+    database_url = f"sqlite:///{data_dir / 'app.db'}"
+    web_port, api_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "APP_PROFILE": "test",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": "browser-tests-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "ADMIN_USERNAME": ADMIN_USERNAME,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+        **extra_env,
+    }
+    # The Web PubSub twin, the chat service and its gRPC-Web bridge on free ports too, so a
+    # `make run` or another test run never collides.
+    ports = ["--pubsub-port", "0", "--chat-port", "0", "--grpcweb-port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "local.run",
+        "--api-port",
+        str(api_port),
+        "--web-port",
+        str(web_port),
+        "--data-dir",
+        str(data_dir),
+        *ports,
+    ]
+    log_path = data_dir / "local-run.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            web_url = f"http://127.0.0.1:{web_port}/"
+            wait_healthy(f"{web_url}api/health", proc, log_path)
+            yield Platform(web_url=web_url, database_url=database_url)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
 class ApiError(AssertionError):
     """An API call in a test's setup did not answer as expected."""
 
@@ -256,10 +309,17 @@ class Meter:
     couple of seconds, so they land in the current clock hour unless one is just starting.
     """
 
-    def __init__(self, web_url: str, device: Mapping[str, Any], start_kwh: float = 100.0) -> None:
+    def __init__(
+        self,
+        web_url: str,
+        device: Mapping[str, Any],
+        start_kwh: float = 100.0,
+        publish: Callable[[list[dict[str, Any]]], object] | None = None,
+    ) -> None:
         self.web_url = web_url
         self.device_id = str(device["id"])
         self.key = str(device["device_key"])
+        self.publish = publish or (lambda items: post_measurements(web_url, self.key, items))
         self.value = start_kwh
         self.last_ms = 0
 
@@ -283,7 +343,7 @@ class Meter:
                     "measurement_value": self.value,
                 }
             )
-        post_measurements(self.web_url, self.key, items)
+        self.publish(items)
         return self.last_ms
 
 

@@ -18,6 +18,9 @@ export default defineConfig(({ mode }) => {
     test: {
       environment: "node",
       include: ["test/**/*.test.ts"],
+      // *.node.test.ts talk to a running gRPC-Web bridge (BRIDGE_URL, tokens): only the pytest
+      // wrapper tests/local/test_grpcweb_connect_node.py runs them.
+      exclude: (process.env.BRIDGE_URL ?? env.BRIDGE_URL) ? ["**/node_modules/**"] : ["**/node_modules/**", "test/**/*.node.test.ts"],
     },
   };
 });

@@ -194,3 +194,56 @@ def test_client_and_admin_chat_with_typing_seen_and_two_clients(new_page: Any, a
         "Hello, my meter\nshows nothing."
     )
     screenshot(client, "chat-04-client-after-reload")
+
+
+def test_client_catches_up_after_a_network_drop_without_gaps_or_duplicates(
+    new_page: Any, api: Api
+) -> None:
+    cara = api.create_client("Cara Drop")
+    client = new_page()
+    _sign_in_client(client, cara["username"])
+    panel = _open_launcher(client)
+    panel.get_by_test_id("chat-input").fill("Are you there?")
+    panel.get_by_test_id("chat-input").press("Enter")
+    expect(_messages(panel)).to_have_count(1)
+    expect(panel.get_by_test_id("chat-status")).to_be_hidden()  # live
+
+    admin = new_page()
+    admin.goto("/")
+    login(admin, ADMIN_USERNAME, ADMIN_PASSWORD)
+    expect(admin).to_have_url(re.compile(r"#/admin/devices"))
+    admin.goto("/#/admin/chat")
+    row = admin.locator(
+        f'[data-testid="chat-conversation-row"][data-username="{cara["username"]}"]'
+    )
+    row.click()
+    pane = _pane(admin, cara["username"])
+    expect(_messages(pane)).to_have_count(1)
+
+    # the client's network drops: the stream is dropped and the panel says so
+    client.context.set_offline(True)
+    status = panel.get_by_test_id("chat-status")
+    expect(status).to_have_attribute("data-state", "offline")
+    expect(status).to_contain_text("Offline")
+    screenshot(client, "chat-05-client-offline")
+
+    # meanwhile Support answers twice
+    for text in ("Yes, one moment.", "Found it: your meter was offline."):
+        pane.get_by_test_id("chat-input").fill(text)
+        pane.get_by_test_id("chat-input").press("Enter")
+    expect(_messages(pane)).to_have_count(3)
+    expect(_messages(panel)).to_have_count(1)
+
+    # back online: the stream resumes after the last seq the client had; both answers arrive,
+    # in order, each once
+    client.context.set_offline(False)
+    expect(status).to_be_hidden()
+    expect(_messages(panel)).to_have_count(3)
+    texts = panel.get_by_test_id("chat-message-text").all_inner_texts()
+    assert texts == ["Are you there?", "Yes, one moment.", "Found it: your meter was offline."]
+    seqs = [m.get_attribute("data-seq") for m in _messages(panel).all()]
+    assert seqs == ["1", "2", "3"]
+    # and the client's open panel marks them seen for the administrator
+    expect(_messages(pane).nth(2).get_by_test_id("chat-receipt")).to_have_attribute(
+        "data-state", "seen"
+    )

@@ -83,6 +83,10 @@ export class ChatHub {
         window.addEventListener("online", fn);
         return () => window.removeEventListener("online", fn);
       },
+      onOffline: (fn) => {
+        window.addEventListener("offline", fn);
+        return () => window.removeEventListener("offline", fn);
+      },
     });
     this.store = store;
     let lastUnread = -1;

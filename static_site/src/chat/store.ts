@@ -44,6 +44,7 @@ export type ChatLinkState =
   | { status: "connecting" }
   | { status: "live" }
   | { status: "reconnecting"; retryAt: number; reason: string }
+  | { status: "offline" }
   | { status: "unavailable"; reason: string };
 
 export interface ChatTimers {
@@ -63,6 +64,8 @@ export interface ChatStoreOptions {
   timers: ChatTimers;
   /** Subscribe to the browser's `online` event; returns unsubscribe. */
   onOnline?: (fn: () => void) => () => void;
+  /** Subscribe to the browser's `offline` event; returns unsubscribe. */
+  onOffline?: (fn: () => void) => () => void;
 }
 
 function newKey(): string {
@@ -92,7 +95,7 @@ export class ChatStore {
   private lastEventAt = 0;
   private readonly typingSentAt = new Map<string, number>();
   private readonly seenAsked = new Map<string, number>();
-  private unlistenOnline: (() => void) | null = null;
+  private unlisten: (() => void)[] = [];
   private ownId: string | null = null;
 
   constructor(opts: ChatStoreOptions) {
@@ -175,9 +178,13 @@ export class ChatStore {
       return;
     }
     this.running = true;
-    this.unlistenOnline = this.opts.onOnline?.(() => {
-      if (this.stateValue.status === "reconnecting") this.reconnectNow();
-    }) ?? null;
+    const offOnline = this.opts.onOnline?.(() => {
+      if (this.stateValue.status === "reconnecting" || this.stateValue.status === "offline") this.reconnectNow();
+    });
+    // The browser lost the network: the stream may look open but will not deliver; drop it and
+    // resume from the last seq when the network is back.
+    const offOffline = this.opts.onOffline?.(() => this.goOffline());
+    this.unlisten = [offOnline, offOffline].filter((f): f is () => void => f !== undefined);
     this.watchdog = this.t.setInterval(() => this.checkSilence(), 5_000);
     void this.connect();
   }
@@ -191,8 +198,8 @@ export class ChatStore {
     if (this.watchdog !== null) this.t.clearInterval(this.watchdog);
     if (this.typingTimer !== null) this.t.clearTimeout(this.typingTimer);
     this.retryTimer = this.watchdog = this.typingTimer = null;
-    this.unlistenOnline?.();
-    this.unlistenOnline = null;
+    for (const off of this.unlisten) off();
+    this.unlisten = [];
     this.setState({ status: "idle" });
   }
 
@@ -268,6 +275,16 @@ export class ChatStore {
       if (gen === this.generation && this.running) void this.connect();
     }, delay);
     this.setState({ status: "reconnecting", retryAt: this.t.now() + delay, reason });
+  }
+
+  private goOffline(): void {
+    if (!this.running) return;
+    this.generation += 1;
+    this.streamAbort?.abort();
+    this.streamAbort = null;
+    if (this.retryTimer !== null) this.t.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.setState({ status: "offline" });
   }
 
   private checkSilence(): void {

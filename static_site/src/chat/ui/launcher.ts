@@ -17,6 +17,8 @@ export function linkStatusText(state: ChatLinkState, now = Date.now()): string {
       const s = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
       return `Reconnecting${s > 0 ? ` in ${s} s` : "…"} (${state.reason})`;
     }
+    case "offline":
+      return "Offline: new messages arrive when the network is back.";
     case "unavailable":
       return state.reason;
   }

@@ -9,9 +9,12 @@ error codes, the app's ChatStore) and asserts that it passed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,3 +118,41 @@ async def test_connect_web_client_under_node_against_the_bridge(bridge: Bridge) 
     assert re.fullmatch(
         rf"{EXPECTED_TESTS} passed \({EXPECTED_TESTS}\)", counts.group(1).strip()
     ), text[-4000:]
+
+
+def test_generated_typescript_client_is_up_to_date(tmp_path: Path) -> None:
+    """`npm run gen` output equals the committed static_site/src/gen (never edited by hand)."""
+    plugin = STATIC_SITE / "node_modules" / ".bin" / "protoc-gen-es"
+    if not plugin.exists():
+        _skip_or_fail("static_site/node_modules is missing: run `npm ci` in static_site")
+    package = json.loads((STATIC_SITE / "package.json").read_text())
+    gen_script = str(package["scripts"]["gen"])
+    options = re.search(r"--es_opt=(\S+)", gen_script)
+    assert options, gen_script
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            "-I",
+            "chat_container/proto",
+            f"--plugin=protoc-gen-es={plugin}",
+            f"--es_out={tmp_path}",
+            f"--es_opt={options.group(1)}",
+            "chat_container/proto/energy/chat/v1/chat.proto",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = STATIC_SITE / "src" / "gen"
+    fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    stored = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    assert fresh == stored
+    for rel in fresh:
+        assert (tmp_path / rel).read_bytes() == (committed / rel).read_bytes(), (
+            f"{rel} differs from a fresh `npm run gen`: regenerate and commit it"
+        )

@@ -95,7 +95,7 @@ export function createThread(store: ChatStore, conversationId: string, opts: { p
   });
   input.addEventListener("input", () => {
     updateCounter();
-    if (error.textContent && charCount(input.value) <= MAX_MESSAGE_CHARS && input.value.trim() !== "") showError(null);
+    if (error.textContent && charCount(input.value) <= MAX_MESSAGE_CHARS) showError(null);
     store.composing(id, input.value.trim() !== "");
   });
   sendBtn.addEventListener("click", submit);

@@ -22,12 +22,10 @@ from datetime import datetime
 import aiohttp
 import httpx
 import pika
-import pymysql
 from sqlalchemy import text
 
-from bench.common import REPO_ROOT, bench_env, free_port, percentile
+from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb, percentile
 from local.webpubsub.connstr import format_connection_string
-from shared import migrate
 from shared.db import create_db_engine
 from shared.security.passwords import hash_password
 
@@ -39,13 +37,7 @@ HOUR_MS = 3_600_000
 
 def setup_database(clients: int) -> tuple[str, list[tuple[str, str, str]]]:
     """Fresh database with `clients` clients each owning one device: (user, username, device)."""
-    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{DB}`")
-        cur.execute(f"CREATE DATABASE `{DB}` CHARACTER SET utf8mb4")
-    conn.close()
-    url = f"mysql+pymysql://root@127.0.0.1:3306/{DB}?charset=utf8mb4"
-    migrate.upgrade(url)
+    url = fresh_mariadb(DB)
     pw = hash_password(PASSWORD)
     rows = [(str(uuid.uuid4()), f"alert{i:03d}", str(uuid.uuid4())) for i in range(clients)]
     engine = create_db_engine(url)

@@ -27,6 +27,22 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return ordered[rank]
 
 
+def fresh_mariadb(name: str) -> str:
+    """Drop and recreate a benchmark database on the local MariaDB, migrate it; return its URL."""
+    import pymysql
+
+    from shared import migrate
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    conn.close()
+    url = f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+    migrate.upgrade(url)
+    return url
+
+
 def free_port() -> int:
     """Return a TCP port that is free right now."""
     with socket.socket() as sock:

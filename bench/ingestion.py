@@ -18,11 +18,9 @@ import uuid
 from collections.abc import Callable
 
 import pika
-import pymysql
 from sqlalchemy import func, select, text
 
-from bench.common import REPO_ROOT, bench_env, free_port
-from shared import migrate
+from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb
 from shared.db import create_db_engine, session_factory, transaction
 from shared.ingestion.messages import parse_body
 from shared.ingestion.service import ingest
@@ -37,13 +35,7 @@ STEP_MS = 600_000
 
 def fresh_database(devices: int) -> tuple[str, list[str]]:
     """Recreate the bench database with `devices` devices; return its URL and the ids."""
-    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{DB}`")
-        cur.execute(f"CREATE DATABASE `{DB}` CHARACTER SET utf8mb4")
-    conn.close()
-    url = f"mysql+pymysql://root@127.0.0.1:3306/{DB}?charset=utf8mb4"
-    migrate.upgrade(url)
+    url = fresh_mariadb(DB)
     ids = [str(uuid.uuid4()) for _ in range(devices)]
     engine = create_db_engine(url)
     with engine.begin() as db:

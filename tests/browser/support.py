@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.utils.services import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_SITE = REPO_ROOT / "static_site"
@@ -99,12 +100,6 @@ def ensure_web_app_built() -> None:
 
 
 # ---------------------------------------------------------------- platform
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:

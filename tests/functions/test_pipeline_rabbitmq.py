@@ -37,6 +37,7 @@ from tests.utils.services import (
     MARIADB_PASSWORD,
     MARIADB_PORT,
     MARIADB_USER,
+    free_port,
     mariadb_database,
     unavailable,
 )
@@ -111,14 +112,6 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,13 @@ MARIADB_HOST = os.environ.get("TEST_MARIADB_HOST", "127.0.0.1")
 MARIADB_PORT = int(os.environ.get("TEST_MARIADB_PORT", "3306"))
 MARIADB_USER = os.environ.get("TEST_MARIADB_USER", "root")
 MARIADB_PASSWORD = os.environ.get("TEST_MARIADB_PASSWORD", "")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def unavailable(service: str, reason: str) -> None:

@@ -1,9 +1,10 @@
 """Apply Alembic migrations programmatically (no alembic.ini needed).
 
-Alembic logs its own INFO lines ("Context impl SQLiteImpl.", "Will assume non-transactional
-DDL.") on every run; started from the runner or a test they only add noise. Programmatic runs
-keep Alembic at WARNING and log one line of ours when migrations were applied;
-`python -m shared.migrate` keeps Alembic's own lines.
+Alembic logs INFO lines when it is imported ("setup plugin ...") and on every run ("Context impl
+SQLiteImpl.", "Will assume non-transactional DDL."); from the runner, the seed or a test they
+are noise at every start. Unless the application configured the "alembic" logger itself, it is
+held at WARNING, and one line of ours says which revisions were applied (nothing when the
+database is already at head). `python -m shared.migrate` shows Alembic's own lines.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
+ALEMBIC_LOGGER = logging.getLogger("alembic")
+if ALEMBIC_LOGGER.level == logging.NOTSET:  # before the import below, which already logs
+    ALEMBIC_LOGGER.setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-ALEMBIC_LOGGER = logging.getLogger("alembic")
 logger = logging.getLogger(__name__)
 
 
@@ -32,11 +36,11 @@ def alembic_config(url: str) -> Config:
 
 
 @contextmanager
-def _quiet_alembic(verbose: bool) -> Iterator[None]:
-    """Hold the alembic loggers at WARNING (unless verbose) for the duration of one command."""
+def _alembic_verbosity(verbose: bool) -> Iterator[None]:
+    """Let Alembic's INFO lines through for the duration of one command when verbose."""
     previous = ALEMBIC_LOGGER.level
-    if not verbose:
-        ALEMBIC_LOGGER.setLevel(max(previous, logging.WARNING))
+    if verbose:
+        ALEMBIC_LOGGER.setLevel(logging.INFO)
     try:
         yield
     finally:
@@ -52,7 +56,7 @@ def _run(url: str, revision: str, *, upgrade: bool, verbose: bool) -> list[str]:
         steps.append(str(step.up_revision_id))  # the upper end of the step, either way
 
     config.attributes["on_version_apply"] = record
-    with _quiet_alembic(verbose):
+    with _alembic_verbosity(verbose):
         if upgrade:
             command.upgrade(config, revision)
         else:

@@ -16,7 +16,7 @@ from local import package
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Routes of the REST contract (ARCHITECTURE.md §3.1) that must be indexed by the host.
+# Routes of the REST contract (docs/contracts.md) that must be indexed by the host.
 CONTRACT_ROUTES = {
     ("POST", "auth/login"),
     ("POST", "auth/refresh"),

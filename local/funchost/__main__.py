@@ -8,11 +8,19 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from local.funchost.config import load_local_settings
+from local.funchost.catalog import FunctionIndexError
+from local.funchost.config import HostConfigError, load_local_settings
 from local.funchost.host import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WORKERS
 from local.funchost.server import LOCAL_SETTINGS, create_host, serve
+from local.funchost.worker_index import FunctionLoadError
 
 DEFAULT_PORT = 7071
+INDEX_ERRORS = (FunctionLoadError, FunctionIndexError, HostConfigError)
+
+
+def refusal_message(exc: BaseException) -> str:
+    """What the host prints when it refuses the app (the real host then finds 0 functions)."""
+    return f"Worker failed to index functions: {exc}\n0 functions found; the host does not start."
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -41,15 +49,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings_path = args.settings or args.app.parent / LOCAL_SETTINGS
     port = args.port if args.port is not None else load_local_settings(settings_path).port
     port = DEFAULT_PORT if port is None else port
-    host = create_host(
-        args.app,
-        host_json if host_json.exists() else None,
-        settings_path=settings_path,
-        cors=args.cors,
-        cors_credentials=args.cors_credentials,
-        max_workers=args.workers,
-        max_body_bytes=args.max_body_bytes,
-    )
+    try:
+        host = create_host(
+            args.app,
+            host_json if host_json.exists() else None,
+            settings_path=settings_path,
+            cors=args.cors,
+            cors_credentials=args.cors_credentials,
+            max_workers=args.workers,
+            max_body_bytes=args.max_body_bytes,
+        )
+    except INDEX_ERRORS as exc:
+        raise SystemExit(refusal_message(exc)) from None
     asyncio.run(serve(host, bind=args.host, port=port))
 
 

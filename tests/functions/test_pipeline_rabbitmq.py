@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from local.funchost.rabbitmq_topology import declare_topology
 from sensor_client.message import Measurement as SensorMeasurement
 from sensor_client.transports.rabbitmq import RabbitMqTransport
 from shared.db import transaction
@@ -116,7 +117,11 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
 
 @pytest.fixture
 def queue(rabbit: str) -> Iterator[str]:
+    """The measurements queue, declared up front as deployments do (the trigger does not)."""
     name = f"test_measurements_{uuid.uuid4().hex[:10]}"
+    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
+    declare_topology(conn.channel(), name)
+    conn.close()
     yield name
     conn = pika.BlockingConnection(pika.URLParameters(rabbit))
     channel = conn.channel()

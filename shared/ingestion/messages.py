@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ def parse_item(data: object, *, now_ms: int) -> Measurement | Rejection:
         return Rejection(str(exc))
     except (OverflowError, ValueError):  # e.g. an integer too large for a float
         return Rejection("measurement_value or timestamp is out of range")
+    if not math.isfinite(reading.value_kwh):
+        return Rejection(f"measurement value must be finite, got {reading.value_kwh}")
     if reading.timestamp_ms < MIN_TIMESTAMP_MS:
         return Rejection(f"timestamp {reading.timestamp_ms} is before 2000-01-01")
     return Measurement(device_id.lower(), reading)

@@ -347,10 +347,8 @@ def test_bad_messages_are_dead_lettered_while_good_ones_flow(
     channel = conn.channel()
     channel.confirm_delivery()
     nested = "[" * 1000 + "]" * 1000
-    huge_int = '{"timestamp": %d, "device_id": "%s", "measurement_value": 1%s}' % (
-        START_MS,
-        ids[0],
-        "0" * 400,
+    huge_int = (
+        f'{{"timestamp": {START_MS}, "device_id": "{ids[0]}", "measurement_value": 1{"0" * 400}}}'
     )
     oversize = json.dumps(
         {

@@ -8,19 +8,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from local.funchost.catalog import FunctionIndexError
-from local.funchost.config import HostConfigError, load_local_settings
+from local.funchost.config import load_local_settings
 from local.funchost.host import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WORKERS
-from local.funchost.server import LOCAL_SETTINGS, create_host, serve
-from local.funchost.worker_index import FunctionLoadError
+from local.funchost.server import INDEX_ERRORS, LOCAL_SETTINGS, create_host, refusal_message, serve
 
 DEFAULT_PORT = 7071
-INDEX_ERRORS = (FunctionLoadError, FunctionIndexError, HostConfigError)
-
-
-def refusal_message(exc: BaseException) -> str:
-    """What the host prints when it refuses the app (the real host then finds 0 functions)."""
-    return f"Worker failed to index functions: {exc}\n0 functions found; the host does not start."
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

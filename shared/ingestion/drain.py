@@ -154,6 +154,7 @@ class RabbitDrain:
         consumer = self._consumer
         assert consumer is not None
         try:
+            rejected: set[int] = set()
             for item, letter in zip(drained, letters, strict=True):
                 if letter is None:
                     continue
@@ -164,7 +165,10 @@ class RabbitDrain:
                         "%s; rejecting the message to the queue's dead-letter exchange", exc
                     )
                     consumer.basic_reject(item.tag, requeue=False)
-            consumer.basic_ack(drained[-1].tag, multiple=True)
+                    rejected.add(item.tag)
+            settled = [item.tag for item in drained if item.tag not in rejected]
+            if settled:  # one ack for every message up to the last one not rejected
+                consumer.basic_ack(settled[-1], multiple=True)
         except BROKER_ERRORS as exc:
             # The channel is gone: the broker requeues what was not acknowledged, and a replay
             # of a stored reading is a duplicate, so nothing is lost or counted twice.

@@ -24,6 +24,7 @@ import pika
 from sqlalchemy import func, select, text
 
 from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb
+from local.funchost.server import host_command
 from shared.db import create_db_engine, session_factory, transaction
 from shared.ingestion.messages import parse_body
 from shared.ingestion.service import ingest
@@ -142,17 +143,7 @@ def platform_rate(url: str, queue: str, bodies: list[bytes], unique: int) -> flo
         "MEASUREMENTS_QUEUE": queue,
         "WEBPUBSUB_CONNECTION_STRING": "",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "local.funchost",
-        "--app",
-        "functions/function_app.py",
-        "--port",
-        str(free_port()),
-        "--log-level",
-        "WARNING",
-    ]
+    command = host_command(Path("functions/function_app.py"), free_port(), log_level="WARNING")
     proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL)
     sessions = session_factory(url)
 

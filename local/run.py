@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from local.funchost.rabbitmq_topology import (
+from local.funchost.rabbitmq.topology import (
     connection_parameters,
     dead_letter_queue,
     declare_topology,

@@ -13,7 +13,8 @@ from pathlib import Path
 import azure.functions as func
 from aiohttp import web
 
-from local.funchost.bindings import BindingRegistry, default_registry
+from local.funchost import rabbitmq
+from local.funchost.bindings import BindingRegistry
 from local.funchost.catalog import FunctionIndexError
 from local.funchost.config import (
     HostConfigError,
@@ -39,6 +40,26 @@ def refusal_message(exc: BaseException) -> str:
 
 class AppLoadError(RuntimeError):
     """The app module cannot be imported or holds no FunctionApp."""
+
+
+def default_registry() -> BindingRegistry:
+    """The registry the CLI uses: the RabbitMQ binder and output sink."""
+    return rabbitmq.register(BindingRegistry())
+
+
+def host_command(app: Path, port: int, *, log_level: str = "INFO") -> list[str]:
+    """The command line that starts this host as its own process (tests, benchmarks)."""
+    return [
+        sys.executable,
+        "-m",
+        "local.funchost",
+        "--app",
+        str(app),
+        "--port",
+        str(port),
+        "--log-level",
+        log_level,
+    ]
 
 
 def load_function_app(app_path: Path, attribute: str = "app") -> func.FunctionApp:

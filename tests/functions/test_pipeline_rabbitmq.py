@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +24,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from local.funchost.rabbitmq_topology import declare_topology
+from local.funchost.rabbitmq.topology import declare_topology
+from local.funchost.server import host_command
 from sensor_client.message import Measurement as SensorMeasurement
 from sensor_client.transports.rabbitmq import RabbitMqTransport
 from shared.db import transaction
@@ -74,15 +74,7 @@ class Host:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "local.funchost",
-            "--app",
-            "functions/function_app.py",
-            "--port",
-            str(self.port),
-        ]
+        command = host_command(Path("functions/function_app.py"), self.port)
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

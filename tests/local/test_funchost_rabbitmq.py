@@ -28,8 +28,8 @@ from local.funchost import BindingRegistry, FunctionHost, default_registry
 from local.funchost.catalog import FunctionIndexError
 from local.funchost.config import HostConfig, HostConfigError, parse_host_config
 from local.funchost.rabbitmq import RabbitMQBinder, rabbitmq_options, register
-from local.funchost.rabbitmq_consumer import REQUEUE_COUNT_HEADER, ConsumerOptions
-from local.funchost.rabbitmq_topology import declare_topology, output_bodies
+from local.funchost.rabbitmq.consumer import REQUEUE_COUNT_HEADER, ConsumerOptions
+from local.funchost.rabbitmq.topology import declare_topology, output_bodies
 from tests.utils.services import unavailable
 
 BROKER = ("127.0.0.1", 5672)

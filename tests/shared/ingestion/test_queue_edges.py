@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from local.funchost.rabbitmq_topology import declare_topology
+from local.funchost.rabbitmq.topology import declare_topology
 from shared.db import transaction
 from shared.ingestion import pipeline
 from shared.ingestion.drain import DrainOptions, RabbitDrain

@@ -6,7 +6,7 @@ host.json `extensions.rabbitMQ` takes what the Azure extension's `RabbitMQOption
 silently (it has no batching, no retry tuning), and a local host that honoured it would test a
 platform Azure does not run. The connection URL comes from the environment variable named by
 the trigger's `connectionStringSetting`; without it the function is not bound (a warning says
-so). See rabbitmq_consumer.py for the delivery semantics.
+so). See consumer.py for the delivery semantics.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 from local.funchost.bindings import BindingRegistry, QueueInvoker, binding_type
 from local.funchost.catalog import QueueFunction
 from local.funchost.config import RABBITMQ_KEYS, HostConfigError, check_known_keys, get_key
-from local.funchost.rabbitmq_consumer import Consumer, ConsumerOptions, Outputs
-from local.funchost.rabbitmq_topology import output_bodies, publish_all, url_from_setting
+from local.funchost.rabbitmq.consumer import Consumer, ConsumerOptions, Outputs
+from local.funchost.rabbitmq.topology import output_bodies, publish_all, url_from_setting
 
 logger = logging.getLogger(__name__)
 TRIGGER_TYPE = "rabbitMQTrigger"

@@ -34,7 +34,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from local.funchost.rabbitmq_topology import (
+from local.funchost.rabbitmq.topology import (
     NOT_FOUND,
     OutputQueueMissing,
     connection_parameters,

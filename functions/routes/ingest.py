@@ -25,6 +25,7 @@ from shared.ingestion.drain import DrainOptions, RabbitDrain
 from shared.ingestion.pipeline import queue_batch_letters
 from shared.ingestion.servicebus import send_dead_letters
 from shared.platform import get_platform
+from shared.settings import get_settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_QUEUE = "measurements"
@@ -33,11 +34,11 @@ SERVICEBUS_SETTING = "SERVICEBUS_CONNECTION"
 
 
 def transport() -> str:
-    """servicebus | rabbitmq | none, from MEASUREMENTS_TRANSPORT or what is configured."""
-    chosen = os.environ.get("MEASUREMENTS_TRANSPORT", "").strip().lower()
-    if chosen:
-        return chosen
-    if os.environ.get(RABBITMQ_SETTING):
+    """servicebus | rabbitmq | none: MEASUREMENTS_TRANSPORT, or inferred from the connections."""
+    settings = get_settings()
+    if settings.MEASUREMENTS_TRANSPORT:
+        return settings.MEASUREMENTS_TRANSPORT
+    if settings.RABBITMQ_URL:
         return "rabbitmq"
     if any(name.startswith(SERVICEBUS_SETTING) for name in os.environ):
         return "servicebus"
@@ -46,17 +47,20 @@ def transport() -> str:
 
 def queue_name() -> str:
     """The measurements queue (MEASUREMENTS_QUEUE, default `measurements`)."""
-    return os.environ.get("MEASUREMENTS_QUEUE", DEFAULT_QUEUE)
+    return get_settings().MEASUREMENTS_QUEUE
 
 
 @lru_cache(maxsize=1)
 def rabbit_drain() -> RabbitDrain:
     """The process's drain on the measurements queue (its own connection)."""
+    settings = get_settings()
+    if not settings.RABBITMQ_URL:
+        raise RuntimeError(f"{RABBITMQ_SETTING} is not set")
     options = DrainOptions(
-        max_batch=int(os.environ.get("MEASUREMENTS_BATCH_MAX", "500")),
-        idle_wait_s=int(os.environ.get("MEASUREMENTS_DRAIN_WAIT_MS", "10")) / 1000,
+        max_batch=settings.MEASUREMENTS_BATCH_MAX,
+        idle_wait_s=settings.MEASUREMENTS_DRAIN_WAIT_MS / 1000,
     )
-    return RabbitDrain(os.environ[RABBITMQ_SETTING], queue_name(), options)
+    return RabbitDrain(settings.RABBITMQ_URL, settings.MEASUREMENTS_QUEUE, options)
 
 
 def ingest_one_rabbitmq(message: str) -> None:
@@ -82,7 +86,7 @@ def _rabbitmq(bp: func.Blueprint, queue: str) -> None:
         arg_name="message",
         type="rabbitMQTrigger",
         queue_name=queue,
-        connection_string_setting=RABBITMQ_SETTING,
+        connection_string_setting="RABBITMQ_URL",
         data_type="string",
     )
     def ingest_rabbitmq(message: str) -> None:
@@ -94,7 +98,7 @@ def _servicebus(bp: func.Blueprint, queue: str) -> None:
     @bp.function_name("ingest_measurements")
     @bp.service_bus_queue_trigger(
         arg_name="messages",
-        connection=SERVICEBUS_SETTING,
+        connection="SERVICEBUS_CONNECTION",
         queue_name=queue,
         cardinality="many",
     )

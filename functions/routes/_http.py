@@ -104,15 +104,22 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
+def load_json(raw: bytes) -> Any:
+    """Decode a JSON body; 400 for malformed or too deeply nested JSON (never a 500)."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise BadRequest("The request body is nested too deeply.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+
+
 def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     """Parse a JSON body into model; 400 for malformed JSON, 422 for invalid content."""
     raw = req.get_body()
     if not raw:
         raise BadRequest("A JSON request body is required.")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.",

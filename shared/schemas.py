@@ -56,6 +56,13 @@ class RefreshRequest(_Input):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
+class PasswordChange(_Input):
+    """Body of POST /me/password."""
+
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+
 class UserPublic(_Output):
     """A user as the API shows it (never the password)."""
 

@@ -26,6 +26,8 @@ from shared.errors import (
 )
 from shared.models import User
 from shared.platform import Platform, get_platform
+from shared.realtime import disconnect_user
+from shared.security.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +185,17 @@ def user_scope(
         return
     with transaction(platform.sessions) as session:
         yield session, _caller(platform, session, req, admin=admin)
+
+
+def client_address_of(req: func.HttpRequest) -> str:
+    """The caller's address as the trusted front end reported it (docs/security.md)."""
+    hops = get_platform().settings.TRUSTED_PROXY_HOPS
+    return client_address(req.headers.get("x-forwarded-for"), trusted_hops=hops)
+
+
+def disconnector(platform: Platform) -> Callable[[str], None]:
+    """Close a user's live Web PubSub connections (after their tokens were revoked)."""
+    return functools.partial(disconnect_user, platform.settings)
 
 
 def _caller(platform: Platform, session: Session, req: func.HttpRequest, *, admin: bool) -> User:

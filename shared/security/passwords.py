@@ -1,9 +1,15 @@
-"""Password hashing with Argon2id."""
+"""Password hashing with Argon2id, and a bound on how many hashes run at once."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared.errors import TooManyRequests
 
 # Moderate cost: ~20 ms per hash on a 2-core machine, still far above brute-force budgets.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -22,3 +28,27 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+class HashGate:
+    """At most `slots` password hashes at once; a caller waits at most `wait_seconds`.
+
+    A login flood then costs at most `slots` cores and API threads are released quickly with a
+    429 instead of queueing behind the hashing.
+    """
+
+    def __init__(self, slots: int, wait_seconds: float) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._wait = wait_seconds
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one hashing slot, or raise TooManyRequests when none frees up in time."""
+        if not self._slots.acquire(timeout=self._wait):
+            raise TooManyRequests(
+                "Sign-in is busy right now; try again in a moment.", retry_after_seconds=1
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()

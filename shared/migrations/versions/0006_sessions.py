@@ -1,4 +1,4 @@
-"""auth sessions: refresh-token rotation with reuse detection, logout
+"""auth sessions: refresh-token rotation with reuse detection, logout; lower-case owner ids
 
 Revision ID: 0006
 Revises: 0003
@@ -37,6 +37,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
+
+    # Ids were once stored as sent: an owner id written in upper case (accepted by MariaDB's
+    # case-insensitive collation) hid the device from its owner's views. Ids are lower case now.
+    op.execute("UPDATE devices SET owner_id = LOWER(owner_id) WHERE owner_id IS NOT NULL")
+    op.execute("UPDATE alerts SET owner_id = LOWER(owner_id) WHERE owner_id IS NOT NULL")
 
 
 def downgrade() -> None:

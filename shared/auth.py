@@ -64,6 +64,11 @@ def _check_password(
 
 def login(platform: Platform, username: str, password: str, *, address: str) -> TokenPair:
     """Check credentials (with throttling) and return a token pair of a new session."""
+    with platform.hashing.admit():  # a flood is refused here, before any database work
+        return _login(platform, username, password, address=address)
+
+
+def _login(platform: Platform, username: str, password: str, *, address: str) -> TokenPair:
     keys = login_keys(username, address)
     with platform.readers() as session:
         ensure_allowed(session, keys)
@@ -129,6 +134,21 @@ def change_password(
     disconnect: Disconnect = _no_disconnect,
 ) -> TokenPair:
     """Change the caller's own password (old one required); every other session ends."""
+    with platform.hashing.admit():
+        return _change_password(
+            platform, claims, old_password, new_password, address=address, disconnect=disconnect
+        )
+
+
+def _change_password(
+    platform: Platform,
+    claims: TokenClaims,
+    old_password: str,
+    new_password: str,
+    *,
+    address: str,
+    disconnect: Disconnect,
+) -> TokenPair:
     with platform.readers() as session:
         user = _current_user(session, claims)
         keys = login_keys(user.username, address)

@@ -42,7 +42,11 @@ def build_platform(settings: Settings) -> Platform:
             refresh_ttl=timedelta(days=settings.REFRESH_TOKEN_DAYS),
         ),
         throttle=throttle_policy(settings),
-        hashing=HashGate(settings.LOGIN_MAX_CONCURRENT_HASHES, settings.LOGIN_HASH_WAIT_MS / 1000),
+        hashing=HashGate(
+            settings.LOGIN_MAX_CONCURRENT_HASHES,
+            settings.LOGIN_HASH_WAIT_MS / 1000,
+            queue=settings.LOGIN_HASH_QUEUE,
+        ),
     )
 
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     LOGIN_ADDRESS_BACKOFF_MAX_SECONDS: int = Field(default=300, ge=1)
     LOGIN_MAX_CONCURRENT_HASHES: int = Field(default=1, ge=1, le=64)
     LOGIN_HASH_WAIT_MS: int = Field(default=500, ge=0, le=10_000)
+    LOGIN_HASH_QUEUE: int = Field(default=1, ge=0, le=64)
     TRUSTED_PROXY_HOPS: int = Field(default=1, ge=0, le=5)
     DB_POOL_SIZE: int = Field(default=20, ge=1)
     RABBITMQ_URL: str | None = None

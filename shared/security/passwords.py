@@ -30,24 +30,42 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-class HashGate:
-    """At most `slots` password hashes at once; a caller waits at most `wait_seconds`.
+def _busy() -> TooManyRequests:
+    return TooManyRequests(
+        "Sign-in is busy right now; try again in a moment.", retry_after_seconds=1
+    )
 
-    A login flood then costs at most `slots` cores and API threads are released quickly with a
-    429 instead of queueing behind the hashing.
+
+class HashGate:
+    """Bounds the work logins can cause: `slots` hashes at once, `slots + queue` logins at once.
+
+    `admit()` wraps a whole login (its database reads, the hash, the failure counters) and
+    refuses at once, before any database work, when `slots + queue` logins are already in
+    progress. `slot()` wraps one hash and waits at most `wait_seconds` for a free slot. A login
+    flood then holds at most `slots + queue` API threads and `slots` cores; every other thread
+    keeps serving ordinary requests, and the extra logins get a quick 429.
     """
 
-    def __init__(self, slots: int, wait_seconds: float) -> None:
+    def __init__(self, slots: int, wait_seconds: float, queue: int = 1) -> None:
         self._slots = threading.BoundedSemaphore(slots)
+        self._admitted = threading.BoundedSemaphore(slots + queue)
         self._wait = wait_seconds
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """Hold one of the login places, or raise TooManyRequests at once when none is free."""
+        if not self._admitted.acquire(blocking=False):
+            raise _busy()
+        try:
+            yield
+        finally:
+            self._admitted.release()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Hold one hashing slot, or raise TooManyRequests when none frees up in time."""
         if not self._slots.acquire(timeout=self._wait):
-            raise TooManyRequests(
-                "Sign-in is busy right now; try again in a moment.", retry_after_seconds=1
-            )
+            raise _busy()
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -110,3 +111,33 @@ def test_hash_gate_refuses_when_full_and_frees_on_exit() -> None:
     worker.join(5)
     with gate.slot():
         pass  # free again
+
+
+def test_hash_gate_refuses_at_once_when_the_queue_is_full() -> None:
+    gate = HashGate(1, wait_seconds=5, queue=1)
+    held, release = threading.Event(), threading.Event()
+    waited: list[str] = []
+
+    def hold() -> None:
+        with gate.admit(), gate.slot():
+            held.set()
+            release.wait(5)
+
+    def wait_in_queue() -> None:
+        with gate.admit(), gate.slot():
+            waited.append("got the slot")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    queued = threading.Thread(target=wait_in_queue)
+    queued.start()
+    time.sleep(0.2)  # the second caller is now waiting for the slot
+    started = time.monotonic()
+    with pytest.raises(TooManyRequests), gate.admit():
+        pass
+    assert time.monotonic() - started < 1  # not the 5 s wait: refused at once
+    release.set()
+    holder.join(5)
+    queued.join(5)
+    assert waited == ["got the slot"]

@@ -23,7 +23,10 @@ logger = logging.getLogger(__name__)
 # whatever logging_enable says: ~10 lines per push. Warnings and errors still come through.
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 REVOKED_REASON = "session revoked"
-TOKEN_MINUTES = 60
+# A client URL only has to live until the WebSocket is open (the token is checked at connect
+# time, and the page negotiates again for every reconnect). Short, so a copied URL is soon
+# useless and a user whose sessions were revoked cannot come back through an old one.
+TOKEN_MINUTES = 5
 MAX_PENDING_SENDS = 1000
 SEND_WORKERS = 16
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 import websocket
 
@@ -176,3 +177,14 @@ def test_admin_password_reset_closes_live_connections(api: Api) -> None:
         assert _closed_within(ws, 5)
     finally:
         ws.shutdown()
+
+
+def test_negotiated_client_urls_are_short_lived(api: Api) -> None:
+    user = api.create_user(role="client")
+    r = api.post("/realtime/negotiate", token=api.login(user["username"]))
+    assert r.status_code == 200
+    assert r.json()["expires_in"] <= 300
+    claims = jwt.decode(
+        r.json()["url"].split("access_token=")[1], options={"verify_signature": False}
+    )
+    assert claims["exp"] - claims["iat"] <= 300

@@ -99,6 +99,23 @@ class LoginFailure(Base):
     locked_until: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
 
 
+class AuthSession(Base):
+    """One sign-in: its current refresh token id; revoking it ends every token of the session."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    refresh_id: Mapped[str] = mapped_column(String(36))
+    previous_refresh_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(SADateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
+
+
 class StoredReading(Base):
     """One cumulative meter reading, identified by (device, timestamp)."""
 

@@ -6,6 +6,7 @@ import azure.functions as func
 
 from routes._http import (
     choice_param,
+    disconnector,
     endpoint,
     json_response,
     page_params,
@@ -14,6 +15,7 @@ from routes._http import (
     uuid_param,
 )
 from shared import accounts
+from shared.platform import get_platform
 from shared.schemas import Page, UserCreate, UserDeleted, UserPublic, UserUpdate
 
 bp = func.Blueprint()
@@ -65,8 +67,12 @@ def update_user(req: func.HttpRequest) -> func.HttpResponse:
     """Change an account's username, name, password or role."""
     with user_scope(req, admin=True) as (session, _admin):
         user_id = _user_id(req)
-        user = accounts.update_user(session, user_id=user_id, data=parse_body(req, UserUpdate))
-        return json_response(UserPublic.model_validate(user))
+        data = parse_body(req, UserUpdate)
+        user = accounts.update_user(session, user_id=user_id, data=data)
+        public = UserPublic.model_validate(user)
+    if data.password is not None or data.role is not None:
+        disconnector(get_platform())(user_id)  # committed: their tokens are revoked
+    return json_response(public)
 
 
 @bp.route(route="users/{id}", methods=["DELETE"], auth_level=ANON)
@@ -76,4 +82,5 @@ def delete_user(req: func.HttpRequest) -> func.HttpResponse:
     with user_scope(req, admin=True) as (session, admin):
         user_id = _user_id(req)
         unassigned = accounts.delete_user(session, user_id=user_id, acting_user_id=admin.id)
-        return json_response(UserDeleted(id=user_id, unassigned_device_ids=unassigned))
+    disconnector(get_platform())(user_id)
+    return json_response(UserDeleted(id=user_id, unassigned_device_ids=unassigned))

@@ -41,6 +41,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/health", None, {"anon": 200, "A": 200, "B": 200, "admin": 200}),
     ("GET", "/openapi.json", None, {"anon": 200, "A": 200, "admin": 200}),
     ("GET", "/auth/me", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
+    # a real logout ends the session: covered per session in test_sessions.py
+    ("POST", "/auth/logout", None, {"anon": 401}),
+    (
+        "POST",
+        "/me/password",
+        {"old_password": "not-the-password", "new_password": "another-long-pw"},
+        {"anon": 401, "A": 422, "admin": 422},
+    ),
     ("GET", "/users", None, {**ADMIN_ONLY, "admin": 200}),
     (
         "POST",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import Date
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -163,3 +164,51 @@ class Alert(Base):
     updated_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
+
+
+class Tariff(Base):
+    """A price list: flat or time-of-use bands in local time of `tz` (docs/consumption.md)."""
+
+    __tablename__ = "tariffs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    kind: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    tz: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+
+
+class TariffBand(Base):
+    """Price per kWh for local hours [start_hour, end_hour) on the days in `weekdays`.
+
+    `weekdays` is a bit mask (Monday = 1, Sunday = 64); the price is an exact integer number
+    of millionths of the currency unit per kWh.
+    """
+
+    __tablename__ = "tariff_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tariff_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("tariffs.id", ondelete="CASCADE"), index=True
+    )
+    weekdays: Mapped[int] = mapped_column(Integer)
+    start_hour: Mapped[int] = mapped_column(Integer)
+    end_hour: Mapped[int] = mapped_column(Integer)
+    price_micros: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeviceTariff(Base):
+    """From `effective_from_utc` on (until the next row), the device is billed by `tariff_id`."""
+
+    __tablename__ = "device_tariffs"
+
+    device_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    effective_from_utc: Mapped[datetime] = mapped_column(SADateTime, primary_key=True)
+    tariff_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("tariffs.id", ondelete="RESTRICT"), index=True
+    )

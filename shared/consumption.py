@@ -55,11 +55,12 @@ def parse_day(date_text: str | None, tz_name: str | None) -> LocalDay:
             f"Date {date_text!r} must be YYYY-MM-DD between 2000 and 2100.",
             errors=[FieldError("date", "out of range")],
         )
-    zone = _parse_zone(tz_name or "UTC")
+    zone = parse_zone(tz_name or "UTC")
     return _local_day(day, zone)
 
 
-def _parse_zone(tz_name: str) -> ZoneInfo:
+def parse_zone(tz_name: str) -> ZoneInfo:
+    """Return the IANA zone named tz_name, else ValidationFailed on the tz field."""
     try:
         if len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
             raise ValueError(tz_name)

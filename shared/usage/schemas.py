@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from shared.models import NAME_MAX
+from shared.schemas import DayConsumption
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 PriceText = Annotated[str, StringConstraints(pattern=r"^-?\d{1,6}(\.\d{1,6})?$", max_length=14)]
@@ -135,3 +136,7 @@ class AssignmentList(BaseModel):
     """A device's tariff history, oldest first."""
 
     items: list[AssignmentPublic]
+
+
+class ConsumptionView(RootModel[DayConsumption | RangeConsumption]):
+    """GET …/consumption: the day view (?date=) or the range view (?from&to&group_by)."""

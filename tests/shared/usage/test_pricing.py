@@ -1,0 +1,110 @@
+"""Exact money: half-even hourly rounding, band grids, tariff history hour by hour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.usage.aggregate import HourRow, bucket_totals, grand_total, price_hours
+from shared.usage.periods import parse_period
+from shared.usage.pricing import (
+    Assignment,
+    TariffRule,
+    band_grid,
+    format_cost,
+    hour_cost,
+    kwh_to_micro,
+    parse_price,
+)
+
+ALL = 0b1111111
+WEEKDAYS_MASK = 0b0011111
+WEEKEND_MASK = 0b1100000
+ZONE = ZoneInfo("Europe/Bucharest")
+
+
+def _rule(grid_bands: list[tuple[int, int, int, int]], **kw: object) -> TariffRule:
+    valid_from = kw.get("valid_from", date(2000, 1, 1))
+    valid_to = kw.get("valid_to")
+    return TariffRule("t", "EUR", ZONE, valid_from, valid_to, band_grid(grid_bands))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwh_micro", "price", "expected"),
+    [
+        (1_000_000, 250_000, 25_000),  # 1 kWh at 0.25 = 0.25000
+        (1, 5, 0),  # 5e-12 rounds to 0
+        (5, 1_000_000, 0),  # exactly 0.5e-5: half to even -> 0
+        (15, 1_000_000, 2),  # 1.5e-5 -> 2e-5
+        (25, 1_000_000, 2),  # 2.5e-5 -> 2e-5
+        (1_234_567, 123_457, 15242),  # 0.1524156..., exact integer math
+        (1_000_000, -50_000, -5_000),  # negative prices exist
+    ],
+)
+def test_hour_cost_rounds_half_to_even(kwh_micro: int, price: int, expected: int) -> None:
+    assert hour_cost(kwh_micro, price) == expected
+    exact = Decimal(kwh_micro) * Decimal(price) / Decimal(10**7)
+    assert Decimal(expected) == exact.quantize(Decimal(1), rounding="ROUND_HALF_EVEN")
+
+
+def test_prices_parse_exactly_and_refuse_sub_micro_precision() -> None:
+    assert parse_price("0.1") == 100_000 and parse_price("12.000001") == 12_000_001
+    assert format_cost(123456) == "1.23456"
+    with pytest.raises(ValueError):
+        parse_price("0.0000001")
+
+
+def test_band_grid_refuses_overlaps_and_reports_gaps() -> None:
+    with pytest.raises(ValueError, match="mon 07:00"):
+        band_grid([(ALL, 0, 8, 1), (WEEKDAYS_MASK, 7, 24, 2)])
+    grid = band_grid([(WEEKDAYS_MASK, 0, 24, 1)])
+    assert grid[5 * 24] is None and grid[4 * 24 + 23] == 1
+
+
+def test_time_of_use_is_read_in_the_tariff_zone() -> None:
+    rule = _rule([(ALL, 0, 7, 100_000), (ALL, 7, 23, 300_000), (ALL, 23, 24, 100_000)])
+    # 04:00Z on a summer day is 07:00 in Bucharest -> day rate; 03:00Z is 06:00 -> night.
+    assert rule.price_at(datetime(2026, 6, 1, 4)) == 300_000
+    assert rule.price_at(datetime(2026, 6, 1, 3)) == 100_000
+    weekend = _rule([(WEEKDAYS_MASK, 0, 24, 2), (WEEKEND_MASK, 0, 24, 1)])
+    assert weekend.price_at(datetime(2026, 6, 5, 21)) == 1  # Fri 21Z = Sat 00:00 local
+
+
+def test_validity_dates_are_local_and_inclusive() -> None:
+    rule = _rule([(ALL, 0, 24, 7)], valid_from=date(2026, 1, 1), valid_to=date(2026, 1, 31))
+    assert rule.price_at(datetime(2025, 12, 31, 22)) == 7  # 00:00 local on Jan 1
+    assert rule.price_at(datetime(2025, 12, 31, 21)) is None
+    assert rule.price_at(datetime(2026, 1, 31, 21)) == 7  # 23:00 local on Jan 31
+    assert rule.price_at(datetime(2026, 1, 31, 22)) is None
+
+
+def test_a_tariff_change_mid_day_is_honoured_hour_by_hour() -> None:
+    cheap, dear = _rule([(ALL, 0, 24, 100_000)]), _rule([(ALL, 0, 24, 200_000)])
+    change = datetime(2026, 6, 1, 9)  # 12:00 local
+    history = [Assignment(datetime(2026, 1, 1), cheap), Assignment(change, dear)]
+    period = parse_period("2026-06-01", "2026-06-01", "Europe/Bucharest", "day")
+    start = period.start_utc
+    rows = [HourRow(start + timedelta(hours=i), 1.5, i == 3) for i in range(24)]
+    priced = price_hours(rows, history)
+    assert [h.cost_units for h in priced[11:13]] == [15_000, 30_000]
+    totals = bucket_totals(period, priced)
+    assert totals[0].kwh_micro == kwh_to_micro(36.0)
+    assert totals[0].cost_units == 12 * 15_000 + 12 * 30_000
+    assert totals[0].estimated_hours == 1
+    assert grand_total(totals).cost_units == totals[0].cost_units
+
+
+def test_hours_before_any_tariff_have_no_cost_and_empty_buckets_stay_none() -> None:
+    rule = _rule([(ALL, 0, 24, 100_000)])
+    period = parse_period("2026-06-01", "2026-06-03", "UTC", "day")
+    rows = [
+        HourRow(datetime(2026, 6, 1, 5), 1.0, False),
+        HourRow(datetime(2026, 6, 3, 5), 2.0, False),
+    ]
+    history = [Assignment(datetime(2026, 6, 2), rule)]
+    totals = bucket_totals(period, price_hours(rows, history))
+    assert [t.kwh_micro for t in totals] == [1_000_000, None, 2_000_000]
+    assert [t.cost_units for t in totals] == [None, None, 20_000]

@@ -3,6 +3,8 @@
 import type { Device } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
 import { createDayView, type DayView } from "../../consumption/day-view.ts";
+import type { PeriodKind } from "../../consumption/periods.ts";
+import { createRangeView, type RangeView } from "../../consumption/range-view.ts";
 import { browserTimers, throttle } from "../../realtime/timing.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
@@ -13,14 +15,21 @@ const MY_DEVICES_LIMIT = 100;
 /** Live readings refresh today's view at most this often (the last change always lands). */
 export const LIVE_REFRESH_MS = 2000;
 
+type ViewKind = "day" | PeriodKind;
+const VIEW_KINDS: readonly ViewKind[] = ["day", "week", "month", "year"];
+const VIEW_LABELS: Record<ViewKind, string> = { day: "Day", week: "Week", month: "Month", year: "Year" };
+
 export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const { api, session } = services;
   const firstName = session.user?.name.split(/\s+/)[0] ?? "";
   const content = h("div", { class: "dashboard" });
   const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
   let dayView: DayView | null = null;
+  let rangeView: RangeView | null = null;
   let selectedId: string | null = null;
   let date = query.get("date");
+  let view: ViewKind = VIEW_KINDS.includes(query.get("view") as ViewKind) ? (query.get("view") as ViewKind) : "day";
+  let anchor = query.get("from");
 
   // Readings or alerts for the device on screen: re-read today's view in place, throttled.
   // Other days never change from live readings (late readings are rare; a reload shows them).
@@ -71,19 +80,58 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
         el.classList.toggle("active", on);
         el.setAttribute("aria-current", on ? "true" : "false");
       }
-      dayView?.dispose();
       selectedId = device.id;
-      const urlFor = (d: string | null) => `#/dashboard/${encodeURIComponent(device.id)}${d ? `?date=${d}` : ""}`;
-      services.replaceUrl(urlFor(date));
-      dayView = createDayView({
-        load: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
-        timeZone: services.timeZone,
-        date,
-        onDateChange: (d) => {
-          date = d;
-          services.replaceUrl(urlFor(d));
-        },
-      });
+      const base = `#/dashboard/${encodeURIComponent(device.id)}`;
+      const urlFor = (d: string | null) => `${base}${d ? `?date=${d}` : ""}`;
+      const rangeUrl = (kind: PeriodKind, from: string | null) => `${base}?view=${kind}${from ? `&from=${from}` : ""}`;
+      const tabs = h("div", { class: "view-tabs", role: "tablist", testid: "view-tabs", "aria-label": "Period" });
+      const slot = h("div", { class: "view-slot" });
+      const show = () => {
+        dayView?.dispose();
+        rangeView?.dispose();
+        dayView = null;
+        rangeView = null;
+        for (const tab of tabs.querySelectorAll<HTMLButtonElement>("button")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+        if (view === "day") {
+          services.replaceUrl(urlFor(date));
+          dayView = createDayView({
+            load: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
+            timeZone: services.timeZone,
+            date,
+            onDateChange: (d) => {
+              date = d;
+              services.replaceUrl(urlFor(d));
+            },
+          });
+          replace(slot, dayView.element);
+          return;
+        }
+        const kind = view;
+        services.replaceUrl(rangeUrl(kind, anchor));
+        rangeView = createRangeView({
+          kind,
+          timeZone: services.timeZone,
+          anchor: anchor ?? date,
+          load: (q, s) => api.me.consumptionRange(device.id, q, s),
+          download: (format, q) => api.me.exportFile(device.id, format, q),
+          onAnchorChange: (from) => {
+            anchor = from;
+            services.replaceUrl(rangeUrl(kind, from));
+          },
+          onError: (message) => services.toasts.warning(message),
+        });
+        replace(slot, rangeView.element);
+      };
+      for (const kind of VIEW_KINDS) {
+        const tab = h("button", { class: "view-tab", type: "button", role: "tab", testid: `view-${kind}`, "data-view": kind }, VIEW_LABELS[kind]);
+        tab.addEventListener("click", () => {
+          if (view === kind) return;
+          view = kind;
+          anchor = null;
+          show();
+        });
+        tabs.appendChild(tab);
+      }
       replace(
         detail,
         h(
@@ -92,8 +140,10 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
           h("div", {}, h("h2", { testid: "selected-device-name" }, device.description), h("p", { class: "muted" }, device.address)),
           h("span", { class: "badge badge-neutral" }, `Limit ${formatKwh(device.max_hourly_kwh)} kWh per hour`),
         ),
-        dayView.element,
+        tabs,
+        slot,
       );
+      show();
     };
     for (const device of devices) {
       const card = h(
@@ -116,6 +166,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
       unsubscribe();
       refreshToday.cancel();
       dayView?.dispose();
+      rangeView?.dispose();
     },
   };
 };

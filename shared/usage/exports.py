@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from shared.models import Device
-from shared.usage.aggregate import PricedHour
 from shared.usage.periods import Period, local_midnight_utc
 from shared.usage.pricing import format_cost
 from shared.usage.view import PricedPeriod
@@ -52,22 +51,24 @@ def _kwh_text(micro: int) -> str:
 
 def to_csv(priced: PricedPeriod) -> str:
     """One row per hour of the period (empty kwh where there is no data)."""
-    by_hour = {h.hour_utc: h for h in priced.hours}
+    series = priced.series
+    at = {offset: i for i, offset in enumerate(series.offsets)}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     currency = priced.currency or ""
-    for hour in _utc_hours(priced.period):
-        row = by_hour.get(hour)
+    for offset, hour in enumerate(_utc_hours(priced.period)):
+        i = at.get(offset)
         utc_text = hour.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
         local_text = priced.period.local_iso(hour)
-        if row is None:
+        if i is None:
             writer.writerow((local_text, utc_text, "", "", "", ""))
             continue
-        cost = "" if row.cost_units is None else format_cost(row.cost_units)
+        units = priced.costs[i]
+        cost = "" if units is None else format_cost(units)
         writer.writerow(
-            (local_text, utc_text, _kwh_text(row.kwh_micro), str(row.estimated).lower(), cost,
-             currency if cost else "")
+            (local_text, utc_text, _kwh_text(series.micros[i]), "true" if series.estimated[i]
+             else "false", cost, currency if cost else "")
         )  # fmt: skip
     return out.getvalue()
 
@@ -108,15 +109,17 @@ def _interval(parent: ET.Element, name: str, start: datetime, seconds: int) -> N
     _espi(interval, "start", _epoch(start))
 
 
-def _reading(block: ET.Element, hour: PricedHour) -> None:
+def _reading(block: ET.Element, priced: PricedPeriod, i: int) -> None:
+    series = priced.series
     reading = _espi(block, "IntervalReading")
-    if hour.cost_units is not None:
-        _espi(reading, "cost", str(hour.cost_units))
-    if hour.estimated:
+    units = priced.costs[i]
+    if units is not None:
+        _espi(reading, "cost", str(units))
+    if series.estimated[i]:
         quality = _espi(reading, "ReadingQuality")
         _espi(quality, "quality", str(QUALITY_ESTIMATED_INTERPOLATION))
-    _interval(reading, "timePeriod", hour.hour_utc, HOUR_SECONDS)
-    _espi(reading, "value", str(hour.kwh_micro))
+    _interval(reading, "timePeriod", series.hour_utc(i), HOUR_SECONDS)
+    _espi(reading, "value", str(series.micros[i]))
 
 
 def _reading_type(content: ET.Element, currency: str | None) -> None:
@@ -174,7 +177,7 @@ def to_espi(priced: PricedPeriod, *, device: Device, now: datetime | None = None
 
 def _blocks(feed: ET.Element, priced: PricedPeriod, ib_list: str, updated: str) -> None:
     period = priced.period
-    hours = priced.hours
+    series = priced.series
     index = 0
     day = period.first
     number = 0
@@ -189,8 +192,8 @@ def _blocks(feed: ET.Element, priced: PricedPeriod, ib_list: str, updated: str) 
         )  # fmt: skip
         block = _espi(content, "IntervalBlock")
         _interval(block, "interval", start, int((end - start).total_seconds()))
-        while index < len(hours) and hours[index].hour_utc < end:
-            if hours[index].hour_utc >= start:
-                _reading(block, hours[index])
+        while index < len(series.offsets) and series.hour_utc(index) < end:
+            if series.hour_utc(index) >= start:
+                _reading(block, priced, index)
             index += 1
         day += timedelta(days=1)

@@ -8,6 +8,7 @@ is rounded once, half to even, to 1e-5 of the currency unit (the resolution of a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,8 +24,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def kwh_to_micro(kwh: float) -> int:
-    """Energy in micro-kWh (the stored float rounded once to 1e-6 kWh)."""
-    return round(kwh * KWH_SCALE)
+    """Energy in micro-kWh: floor(kWh x 1e6 + 0.5) in IEEE doubles.
+
+    The database fast path computes FLOOR(energy_kwh * 1000000 + 0.5) with the same double
+    operations, so both paths give the same integer for every stored value.
+    """
+    return math.floor(kwh * KWH_SCALE + 0.5)
 
 
 def micro_to_kwh(micro: int) -> float:
@@ -104,17 +109,3 @@ def band_grid(bands: Sequence[tuple[int, int, int, int]]) -> tuple[int | None, .
                     raise ValueError(f"{WEEKDAYS[day]} {hour:02d}:00 is covered by two bands")
                 grid[slot] = price
     return tuple(grid)
-
-
-def hourly_prices(
-    assignments: Sequence[Assignment], hours_utc: Sequence[datetime]
-) -> list[int | None]:
-    """The price of each hour (ascending naive UTC starts) under the assignment history."""
-    ordered = sorted(assignments, key=lambda a: a.effective_from_utc)
-    prices: list[int | None] = []
-    index = -1
-    for hour in hours_utc:
-        while index + 1 < len(ordered) and ordered[index + 1].effective_from_utc <= hour:
-            index += 1
-        prices.append(ordered[index].rule.price_at(hour) if index >= 0 else None)
-    return prices

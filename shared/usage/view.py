@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from shared.models import Device
-from shared.usage.aggregate import PricedHour, bucket_totals, grand_total, price_hours
+from shared.usage.aggregate import HourSeries, bucket_totals, grand_total, hour_costs
 from shared.usage.periods import Period
 from shared.usage.pricing import format_cost, micro_to_kwh
 from shared.usage.schemas import RangeBucket, RangeConsumption
-from shared.usage.store import load_assignments, read_rows
+from shared.usage.store import load_assignments, read_series
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,18 +19,19 @@ class PricedPeriod:
     """Every stored hour of a period with its cost, and the tariffs' currency."""
 
     period: Period
-    hours: list[PricedHour]
+    series: HourSeries
+    costs: list[int | None]
     currency: str | None
 
 
 def priced_period(session: Session, *, device: Device, period: Period) -> PricedPeriod:
     """Read the period's hours and price them under the device's tariff history."""
     assignments = load_assignments(session, device_id=device.id)
-    rows = read_rows(
+    series = read_series(
         session, device_id=device.id, start_utc=period.start_utc, end_utc=period.end_utc
     )
     currency = assignments[-1].rule.currency if assignments else None
-    return PricedPeriod(period, price_hours(rows, assignments), currency)
+    return PricedPeriod(period, series, hour_costs(series, assignments), currency)
 
 
 def _kwh(micro: int | None) -> float | None:
@@ -44,7 +45,7 @@ def _cost(units: int | None) -> str | None:
 def range_view(session: Session, *, device: Device, period: Period) -> RangeConsumption:
     """Build the range view: one bucket per hour/day/week/month, sums exact."""
     priced = priced_period(session, device=device, period=period)
-    totals = bucket_totals(period, priced.hours)
+    totals = bucket_totals(period, priced.series, priced.costs)
     total = grand_total(totals)
     buckets = [
         RangeBucket(

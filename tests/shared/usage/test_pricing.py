@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.usage.aggregate import HourRow, bucket_totals, grand_total, price_hours
+from shared.usage.aggregate import (
+    HourSeries,
+    bucket_totals,
+    grand_total,
+    hour_costs,
+    local_hours,
+)
 from shared.usage.periods import parse_period
 from shared.usage.pricing import (
     Assignment,
@@ -81,16 +87,58 @@ def test_validity_dates_are_local_and_inclusive() -> None:
     assert rule.price_at(datetime(2026, 1, 31, 22)) is None
 
 
+def _series(start: datetime, values: dict[int, float], estimated: set[int]) -> HourSeries:
+    offsets = sorted(values)
+    return HourSeries(
+        start,
+        offsets,
+        [kwh_to_micro(values[o]) for o in offsets],
+        [o in estimated for o in offsets],
+    )
+
+
+def test_local_hour_tables_match_a_per_hour_conversion_across_dst() -> None:
+    start = datetime(2026, 3, 27, 22)  # 2026-03-28 00:00 Bucharest
+    hours = 24 * 250  # spans both 2026 DST changes
+    ordinals, week_hours = local_hours(start, hours, ZONE)
+    for i in range(hours):
+        local = (start + timedelta(hours=i)).replace(tzinfo=UTC).astimezone(ZONE)
+        assert ordinals[i] == local.date().toordinal()
+        assert week_hours[i] == local.weekday() * 24 + local.hour
+
+
+def test_hour_costs_agree_with_the_per_hour_rule_under_a_history() -> None:
+    tou = _rule(
+        [
+            (WEEKDAYS_MASK, 0, 7, 90_000),
+            (WEEKDAYS_MASK, 7, 24, 310_000),
+            (WEEKEND_MASK, 0, 24, 50_000),
+        ],
+        valid_to=date(2026, 10, 30),
+    )
+    flat = _rule([(ALL, 0, 24, 123_457)])
+    history = [Assignment(datetime(2026, 3, 1, 5), flat), Assignment(datetime(2026, 4, 2, 9), tou)]
+    start = datetime(2026, 2, 28, 22)
+    values = {o: 0.5 + (o % 13) / 7 for o in range(0, 24 * 366, 5)}
+    series = _series(start, values, set())
+    costs = hour_costs(series, history)
+    for i, offset in enumerate(series.offsets):
+        hour = start + timedelta(hours=offset)
+        active = [a for a in history if a.effective_from_utc <= hour]
+        price = active[-1].rule.price_at(hour) if active else None
+        expected = None if price is None else hour_cost(series.micros[i], price)
+        assert costs[i] == expected, hour
+
+
 def test_a_tariff_change_mid_day_is_honoured_hour_by_hour() -> None:
     cheap, dear = _rule([(ALL, 0, 24, 100_000)]), _rule([(ALL, 0, 24, 200_000)])
     change = datetime(2026, 6, 1, 9)  # 12:00 local
     history = [Assignment(datetime(2026, 1, 1), cheap), Assignment(change, dear)]
     period = parse_period("2026-06-01", "2026-06-01", "Europe/Bucharest", "day")
-    start = period.start_utc
-    rows = [HourRow(start + timedelta(hours=i), 1.5, i == 3) for i in range(24)]
-    priced = price_hours(rows, history)
-    assert [h.cost_units for h in priced[11:13]] == [15_000, 30_000]
-    totals = bucket_totals(period, priced)
+    series = _series(period.start_utc, dict.fromkeys(range(24), 1.5), {3})
+    costs = hour_costs(series, history)
+    assert costs[11:13] == [15_000, 30_000]
+    totals = bucket_totals(period, series, costs)
     assert totals[0].kwh_micro == kwh_to_micro(36.0)
     assert totals[0].cost_units == 12 * 15_000 + 12 * 30_000
     assert totals[0].estimated_hours == 1
@@ -100,11 +148,8 @@ def test_a_tariff_change_mid_day_is_honoured_hour_by_hour() -> None:
 def test_hours_before_any_tariff_have_no_cost_and_empty_buckets_stay_none() -> None:
     rule = _rule([(ALL, 0, 24, 100_000)])
     period = parse_period("2026-06-01", "2026-06-03", "UTC", "day")
-    rows = [
-        HourRow(datetime(2026, 6, 1, 5), 1.0, False),
-        HourRow(datetime(2026, 6, 3, 5), 2.0, False),
-    ]
+    series = _series(period.start_utc, {5: 1.0, 53: 2.0}, set())
     history = [Assignment(datetime(2026, 6, 2), rule)]
-    totals = bucket_totals(period, price_hours(rows, history))
+    totals = bucket_totals(period, series, hour_costs(series, history))
     assert [t.kwh_micro for t in totals] == [1_000_000, None, 2_000_000]
     assert [t.cost_units for t in totals] == [None, None, 20_000]

@@ -14,7 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from shared.usage.periods import Period
-from shared.usage.pricing import Assignment, TariffRule, hour_cost
+from shared.usage.pricing import COST_DIVISOR, Assignment, TariffRule
 
 HOUR = timedelta(hours=1)
 
@@ -101,10 +101,24 @@ def hour_costs(series: HourSeries, assignments: Sequence[Assignment]) -> list[in
             continue
         prices = _rule_prices(assignment.rule, series.start_utc, span)
         price_by_offset[first:last] = prices[first:last]
+    return _costs(series.offsets, series.micros, price_by_offset)
+
+
+def _costs(
+    offsets: list[int], micros: list[int], price_by_offset: list[int | None]
+) -> list[int | None]:
+    """hour_cost() for every hour, inlined: round half up, then move exact ties to even."""
+    divisor = COST_DIVISOR
+    half = divisor // 2
     out: list[int | None] = []
-    for offset, micro in zip(series.offsets, series.micros, strict=True):
+    append = out.append
+    for offset, micro in zip(offsets, micros, strict=True):
         price = price_by_offset[offset]
-        out.append(None if price is None else hour_cost(micro, price))
+        if price is None:
+            append(None)
+            continue
+        quotient, remainder = divmod(micro * price + half, divisor)
+        append(quotient - 1 if remainder == 0 and quotient & 1 else quotient)
     return out
 
 

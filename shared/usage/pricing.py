@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 KWH_SCALE = 1_000_000  # micro-kWh per kWh
 PRICE_SCALE = 1_000_000  # micro-units per currency unit
 COST_SCALE = 100_000  # cost resolution: 1e-5 currency units
-_COST_DIVISOR = KWH_SCALE * PRICE_SCALE // COST_SCALE
+COST_DIVISOR = KWH_SCALE * PRICE_SCALE // COST_SCALE
 WEEK_HOURS = 7 * 24
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,9 +58,9 @@ def format_cost(units: int) -> str:
 
 def hour_cost(kwh_micro: int, price_micros: int) -> int:
     """Cost of one hour in 1e-5 currency units, rounded half to even."""
-    quotient, remainder = divmod(kwh_micro * price_micros, _COST_DIVISOR)
+    quotient, remainder = divmod(kwh_micro * price_micros, COST_DIVISOR)
     twice = 2 * remainder
-    if twice > _COST_DIVISOR or (twice == _COST_DIVISOR and quotient % 2):
+    if twice > COST_DIVISOR or (twice == COST_DIVISOR and quotient % 2):
         quotient += 1
     return quotient
 

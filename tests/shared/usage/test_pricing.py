@@ -10,6 +10,7 @@ import pytest
 
 from shared.usage.aggregate import (
     HourSeries,
+    _costs,
     bucket_totals,
     grand_total,
     hour_costs,
@@ -52,6 +53,7 @@ def _rule(grid_bands: list[tuple[int, int, int, int]], **kw: object) -> TariffRu
 )
 def test_hour_cost_rounds_half_to_even(kwh_micro: int, price: int, expected: int) -> None:
     assert hour_cost(kwh_micro, price) == expected
+    assert _costs([0], [kwh_micro], [price]) == [expected]  # the inlined bulk version
     exact = Decimal(kwh_micro) * Decimal(price) / Decimal(10**7)
     assert Decimal(expected) == exact.quantize(Decimal(1), rounding="ROUND_HALF_EVEN")
 

@@ -42,7 +42,8 @@ class BucketTotal:
     cost_units: int | None
 
 
-@lru_cache(maxsize=1024)
+# Each entry holds up to 2 x 8,784 ints (a year): keep the caches small.
+@lru_cache(maxsize=64)
 def local_hours(start_utc: datetime, hours: int, zone: ZoneInfo) -> tuple[list[int], list[int]]:
     """For each hour after start_utc: its local date (ordinal) and local hour of the week.
 
@@ -129,7 +130,7 @@ def _offset(start_utc: datetime, moment: datetime, span: int) -> int:
     return max(0, min(span, hours))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)
 def bucket_index(period: Period) -> list[int]:
     """For each hour of the period, the index of its bucket."""
     out: list[int] = []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -91,21 +90,17 @@ def _read_rows(
     )
 
 
-@lru_cache(maxsize=256)
-def _rule(
-    tariff_id: str,
-    currency: str,
-    tz: str,
-    valid_from: date,
-    valid_to: date | None,
-    bands: tuple[tuple[int, int, int, int], ...],
-) -> TariffRule:
-    # Tariffs are immutable once created, so a rule can be cached by its content.
-    return TariffRule(tariff_id, currency, ZoneInfo(tz), valid_from, valid_to, band_grid(bands))
+# Tariffs are immutable once created (no update route), so a rule is cached by tariff id and
+# a range request costs one query for the device's history, none for bands it has seen.
+_RULES: dict[str, TariffRule] = {}
+_RULES_MAX = 1024
 
 
 def tariff_rule(session: Session, tariff: Tariff) -> TariffRule:
     """The pricing rule of a stored tariff."""
+    cached = _RULES.get(tariff.id)
+    if cached is not None:
+        return cached
     bands = session.execute(
         select(
             TariffBand.weekdays, TariffBand.start_hour, TariffBand.end_hour, TariffBand.price_micros
@@ -113,8 +108,14 @@ def tariff_rule(session: Session, tariff: Tariff) -> TariffRule:
         .where(TariffBand.tariff_id == tariff.id)
         .order_by(TariffBand.id)
     )
-    key = tuple((m, s, e, p) for m, s, e, p in bands)
-    return _rule(tariff.id, tariff.currency, tariff.tz, tariff.valid_from, tariff.valid_to, key)
+    grid = band_grid([(m, s, e, p) for m, s, e, p in bands])
+    rule = TariffRule(
+        tariff.id, tariff.currency, ZoneInfo(tariff.tz), tariff.valid_from, tariff.valid_to, grid
+    )
+    if len(_RULES) >= _RULES_MAX:
+        _RULES.clear()
+    _RULES[tariff.id] = rule
+    return rule
 
 
 def load_assignments(session: Session, *, device_id: str) -> list[Assignment]:

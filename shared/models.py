@@ -212,3 +212,23 @@ class DeviceTariff(Base):
     tariff_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("tariffs.id", ondelete="RESTRICT"), index=True
     )
+
+
+class DailyConsumption(Base):
+    """One device's hourly totals of one UTC day, packed (a pre-aggregate of hourly rows).
+
+    `hours` lists the UTC hours (0-23) that have a total, `micros` their energy in integer
+    micro-kWh in the same order, `estimated` the hours flagged estimated; all comma-separated.
+    Written in the same transaction as the hourly rows (shared/usage/daily.py); the range API
+    reads a year as 366 of these instead of 8,784 hourly rows (docs/consumption.md).
+    """
+
+    __tablename__ = "daily_consumption"
+
+    device_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    day_utc: Mapped[date] = mapped_column(Date, primary_key=True)
+    hours: Mapped[str] = mapped_column(String(80))
+    micros: Mapped[str] = mapped_column(String(320))
+    estimated: Mapped[str] = mapped_column(String(80))

@@ -3,67 +3,72 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import DeviceTariff, HourlyConsumption, Tariff, TariffBand
+from shared.models import (
+    DailyConsumption,
+    DeviceTariff,
+    HourlyConsumption,
+    Tariff,
+    TariffBand,
+)
 from shared.usage.aggregate import HourSeries
 from shared.usage.pricing import Assignment, TariffRule, band_grid, kwh_to_micro
 
 HOUR = timedelta(hours=1)
 
 
-# MariaDB/MySQL: the year of one device comes back as three text values (hour offsets,
-# micro-kWh, offsets of estimated hours; one aggregate pass, so the first two line up) instead
-# of 8,784 rows: decoding rows and datetimes in Python was most of the time.
-_PACKED = text(
-    "SELECT COUNT(*), GROUP_CONCAT(TIMESTAMPDIFF(HOUR, :start, hour_start_utc)), "
-    "GROUP_CONCAT(CAST(FLOOR(energy_kwh * 1000000 + 0.5) AS SIGNED)), "
-    "GROUP_CONCAT(IF(estimated, TIMESTAMPDIFF(HOUR, :start, hour_start_utc), NULL)) "
-    "FROM hourly_consumption "
-    "WHERE device_id = :device AND hour_start_utc >= :start AND hour_start_utc < :end"
-)
-_GROUP_CONCAT_MAX = "SET SESSION group_concat_max_len = 4194304"
-
-
 def read_series(
     session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
 ) -> HourSeries:
-    """Stored hours of a device in [start_utc, end_utc) as an ascending series."""
-    if session.get_bind().dialect.name in ("mysql", "mariadb"):
-        series = _read_packed(session, device_id, start_utc, end_utc)
-        if series is not None:
-            return series
+    """Stored hours of a device in [start_utc, end_utc) as an ascending series.
+
+    Reads the packed day rows (shared/usage/daily.py): a year is 366 short rows, parsed with
+    `map(int, ...)`, instead of 8,784 hourly rows.
+    """
+    first_day = start_utc.date()
+    last_day = (end_utc - timedelta(microseconds=1)).date()
+    rows = session.execute(
+        select(
+            DailyConsumption.day_utc,
+            DailyConsumption.hours,
+            DailyConsumption.micros,
+            DailyConsumption.estimated,
+        )
+        .where(
+            DailyConsumption.device_id == device_id,
+            DailyConsumption.day_utc >= first_day,
+            DailyConsumption.day_utc <= last_day,
+        )
+        .order_by(DailyConsumption.day_utc)
+    ).all()
+    shift = start_utc.hour
+    span = int((end_utc - start_utc) / HOUR)
+    offsets: list[int] = []
+    micros: list[int] = []
+    flagged: set[int] = set()
+    for day, hours, day_micros, estimated in rows:
+        base = (day - first_day).days * 24 - shift
+        offsets.extend(base + h for h in map(int, hours.split(",")))
+        micros.extend(map(int, day_micros.split(",")))
+        if estimated:
+            flagged.update(base + h for h in map(int, estimated.split(",")))
+    if offsets and (offsets[0] < 0 or offsets[-1] >= span):  # partial first or last day
+        keep = [i for i, o in enumerate(offsets) if 0 <= o < span]
+        offsets = [offsets[i] for i in keep]
+        micros = [micros[i] for i in keep]
+    estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
+    return HourSeries(start_utc, offsets, micros, estimated_flags)
+
+
+def read_hourly_series(
+    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+) -> HourSeries:
+    """The same series read from the hourly rows (the reference the day rows must match)."""
     return _read_rows(session, device_id, start_utc, end_utc)
-
-
-def _ints(packed: object) -> list[int]:
-    return list(map(int, str(packed).split(","))) if packed else []
-
-
-def _read_packed(
-    session: Session, device_id: str, start_utc: datetime, end_utc: datetime
-) -> HourSeries | None:
-    params = {"device": device_id, "start": start_utc, "end": end_utc}
-    count, offsets_text, micros_text, estimated_text = session.execute(_PACKED, params).one()
-    offsets, micros = _ints(offsets_text), _ints(micros_text)
-    if len(offsets) != count or len(micros) != count:
-        # truncated by group_concat_max_len: raise it for this connection and retry once
-        session.execute(text(_GROUP_CONCAT_MAX))
-        count, offsets_text, micros_text, estimated_text = session.execute(_PACKED, params).one()
-        offsets, micros = _ints(offsets_text), _ints(micros_text)
-        if len(offsets) != count or len(micros) != count:
-            return None
-    flagged = set(_ints(estimated_text))
-    if any(a >= b for a, b in pairwise(offsets)):
-        order = sorted(range(len(offsets)), key=offsets.__getitem__)
-        offsets = [offsets[i] for i in order]
-        micros = [micros[i] for i in order]
-    estimated = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
-    return HourSeries(start_utc, offsets, micros, estimated)
 
 
 def _read_rows(

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import HourlyConsumption
+from shared.usage.daily import refresh_days
 from tests.functions.conftest import Api
 from tests.functions.espi_schema import ESPI, load_types, violations
 
@@ -61,6 +62,7 @@ def seeded(api: Api, migrated_url: str) -> dict[str, Any]:
             .where(HourlyConsumption.hour_start_utc.in_(estimated))
             .values(estimated=True)
         )
+        refresh_days(session, [(device["id"], hour) for hour in estimated])
     flat = _create_tariff(api, kind="flat", price_per_kwh="0.123457")
     tou = _create_tariff(
         api,

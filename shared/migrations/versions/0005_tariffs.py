@@ -1,10 +1,12 @@
-"""tariffs, their bands and per-device tariff assignments
+"""tariffs, their bands, per-device tariff assignments; packed daily consumption rows
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 07:00:00
 
 Prices are stored as exact integers (millionths of the currency unit per kWh).
+daily_consumption is a pre-aggregate of hourly_consumption (one row per device and UTC day,
+its hours packed); it is backfilled here from the existing hourly rows.
 """
 
 from __future__ import annotations
@@ -70,10 +72,29 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_device_tariffs_tariff_id"), "device_tariffs", ["tariff_id"], unique=False
     )
+    op.create_table(
+        "daily_consumption",
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("day_utc", sa.Date(), nullable=False),
+        sa.Column("hours", sa.String(length=80), nullable=False),
+        sa.Column("micros", sa.String(length=320), nullable=False),
+        sa.Column("estimated", sa.String(length=80), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["devices.id"],
+            name=op.f("fk_daily_consumption_device_id_devices"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("device_id", "day_utc", name=op.f("pk_daily_consumption")),
+    )
+    from shared.usage.daily import rebuild_all
+
+    rebuild_all(op.get_bind())
 
 
 def downgrade() -> None:
     # Dropping a table drops its indexes (MariaDB refuses to drop an index a FK needs).
+    op.drop_table("daily_consumption")
     op.drop_table("device_tariffs")
     op.drop_table("tariff_bands")
     op.drop_table("tariffs")

@@ -1,4 +1,4 @@
-"""The packed MariaDB read returns exactly what the row-by-row read returns."""
+"""The day rows (written with the hourly rows) read back exactly as the hourly rows do."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import Device, HourlyConsumption
+from shared.usage.daily import refresh_days
 from shared.usage.pricing import kwh_to_micro
-from shared.usage.store import _read_rows, read_series
+from shared.usage.store import read_hourly_series, read_series
 
 
 def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) -> None:
@@ -29,15 +30,30 @@ def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) ->
             .where(HourlyConsumption.hour_start_utc == start + timedelta(hours=6))
             .values(estimated=True)
         )
+        # every writer of hourly rows refreshes their day rows in the same transaction
+        refresh_days(session, [(device.id, start + timedelta(hours=6))])
         device_id = device.id
     with sessions() as session:
         end = start + timedelta(hours=24 * 40)
         series = read_series(session, device_id=device_id, start_utc=start, end_utc=end)
-        rows = _read_rows(session, device_id, start, end)
+        rows = read_hourly_series(session, device_id=device_id, start_utc=start, end_utc=end)
+        shifted = read_series(
+            session,
+            device_id=device_id,
+            start_utc=start + timedelta(hours=5),
+            end_utc=end - timedelta(hours=7),
+        )
+        shifted_rows = read_hourly_series(
+            session,
+            device_id=device_id,
+            start_utc=start + timedelta(hours=5),
+            end_utc=end - timedelta(hours=7),
+        )
         later = read_series(
             session, device_id=device_id, start_utc=end, end_utc=end + timedelta(days=1)
         )
     assert series == rows
+    assert shifted == shifted_rows and shifted.offsets[0] == 1  # partial first and last days
     assert series.offsets == sorted(int((h - start) / timedelta(hours=1)) for h in values)
     assert series.micros == [kwh_to_micro(values[h]) for h in sorted(values)]
     assert series.micros[1] == 1  # floor(0.5 + 0.5)

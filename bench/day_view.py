@@ -29,8 +29,9 @@ from sqlalchemy import Connection, func, insert, select, text
 from bench.common import local_host, percentile
 from shared import migrate
 from shared.db import create_db_engine
-from shared.models import Device, DeviceTariff, Tariff, TariffBand, User
+from shared.models import DailyConsumption, Device, DeviceTariff, Tariff, TariffBand, User
 from shared.security.passwords import hash_password
+from shared.usage.daily import rebuild_all
 
 DB_NAME = "energy_bench_consumption"  # own name: this schema carries migration 0005
 DEVICES = 1000
@@ -57,6 +58,8 @@ def populate(url: str) -> None:
         if (conn.scalar(select(func.count()).select_from(Device)) or 0) >= DEVICES:
             if not conn.scalar(select(func.count()).select_from(Tariff)):
                 _bill_every_device(conn, list(conn.scalars(select(Device.id))))
+            if not conn.scalar(select(func.count()).select_from(DailyConsumption)):
+                rebuild_all(conn)
             return
         pw = hash_password(PASSWORD)
         clients = [
@@ -95,6 +98,8 @@ def populate(url: str) -> None:
                 f"FROM devices d JOIN seq_0_to_{DAYS * 24 - 1} s"
             )
         )
+    with engine.begin() as conn:
+        rebuild_all(conn)  # the day rows ingestion would have written with the hourly rows
     engine.dispose()
     print(f"populated {DEVICES * DAYS * 24:,} hourly rows in {time.perf_counter() - started:.1f} s")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from shared.usage.aggregate import HourSeries
 from shared.usage.pricing import Assignment, TariffRule, band_grid, kwh_to_micro
 
 HOUR = timedelta(hours=1)
+FULL_DAY = ",".join(str(h) for h in range(24))
 
 
 def read_series(
@@ -52,14 +54,16 @@ def read_series(
     flagged: set[int] = set()
     for day, hours, day_micros, estimated in rows:
         base = (day - first_day).days * 24 - shift
-        offsets.extend(base + h for h in map(int, hours.split(",")))
+        if hours == FULL_DAY:
+            offsets.extend(range(base, base + 24))
+        else:
+            offsets.extend([base + h for h in map(int, hours.split(","))])
         micros.extend(map(int, day_micros.split(",")))
         if estimated:
-            flagged.update(base + h for h in map(int, estimated.split(",")))
-    if offsets and (offsets[0] < 0 or offsets[-1] >= span):  # partial first or last day
-        keep = [i for i, o in enumerate(offsets) if 0 <= o < span]
-        offsets = [offsets[i] for i in keep]
-        micros = [micros[i] for i in keep]
+            flagged.update([base + h for h in map(int, estimated.split(","))])
+    low, high = bisect_left(offsets, 0), bisect_left(offsets, span)  # partial first/last day
+    if low or high < len(offsets):
+        offsets, micros = offsets[low:high], micros[low:high]
     estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
     return HourSeries(start_utc, offsets, micros, estimated_flags)
 
@@ -126,9 +130,17 @@ def tariff_rule(session: Session, tariff: Tariff) -> TariffRule:
 def load_assignments(session: Session, *, device_id: str) -> list[Assignment]:
     """A device's tariff history (oldest first) with each tariff's rule."""
     rows = session.execute(
-        select(DeviceTariff.effective_from_utc, Tariff)
-        .join(Tariff, Tariff.id == DeviceTariff.tariff_id)
+        select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
         .where(DeviceTariff.device_id == device_id)
         .order_by(DeviceTariff.effective_from_utc)
     ).all()
-    return [Assignment(effective, tariff_rule(session, tariff)) for effective, tariff in rows]
+    out = []
+    for effective, tariff_id in rows:
+        rule = _RULES.get(tariff_id)
+        if rule is None:
+            tariff = session.get(Tariff, tariff_id)
+            if tariff is None:  # the FK forbids it; a concurrent delete is not possible either
+                continue
+            rule = tariff_rule(session, tariff)
+        out.append(Assignment(effective, rule))
+    return out

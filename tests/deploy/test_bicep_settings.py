@@ -15,7 +15,7 @@ API_SETTINGS = BICEP_DIR / "app" / "api-settings.bicep"
 # Read by the code but deliberately not set in Azure, with the reason.
 NOT_IN_AZURE = {
     # RabbitMQ is the local/compose transport; RabbitMQ triggers are not available on Flex
-    # Consumption (contracts.md §1.6). Azure sets MEASUREMENTS_TRANSPORT=servicebus instead.
+    # Consumption (docs/architecture.md). Azure sets MEASUREMENTS_TRANSPORT=servicebus instead.
     "RABBITMQ_URL": "local and compose transport only",
 }
 # Set in Azure but read by the platform, not by our code, with the reason.

@@ -7,10 +7,13 @@ range view spends its time reading, not looping (docs/consumption.md, "Performan
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import compress, pairwise, repeat
+from operator import add, floordiv, mod, mul, not_
 from zoneinfo import ZoneInfo
 
 from shared.usage.periods import Period
@@ -74,23 +77,48 @@ def local_hours(start_utc: datetime, hours: int, zone: ZoneInfo) -> tuple[list[i
     return ordinals, week_hours
 
 
-def _rule_prices(rule: TariffRule, start_utc: datetime, hours: int) -> list[int | None]:
+@dataclass(frozen=True, slots=True)
+class HourCosts:
+    """Exact cost of each stored hour (1e-5 currency units) and whether a tariff priced it."""
+
+    raw: list[int]  # 0 where not priced
+    priced: list[bool]
+
+    def at(self, index: int) -> int | None:
+        """The cost of the index-th stored hour, None when no tariff applies to it."""
+        return self.raw[index] if self.priced[index] else None
+
+
+@lru_cache(maxsize=64)
+def _rule_prices(
+    rule: TariffRule, start_utc: datetime, hours: int
+) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+    """Price (0 when outside the validity) and validity of each hour after start_utc."""
     ordinals, week_hours = local_hours(start_utc, hours, rule.zone)
     low = rule.valid_from.toordinal()
     high = rule.valid_to.toordinal() if rule.valid_to is not None else 10**9
     grid = rule.grid
-    return [
-        grid[w] if low <= o <= high else None for o, w in zip(ordinals, week_hours, strict=True)
-    ]
+    valid = tuple(
+        low <= o <= high and grid[w] is not None for o, w in zip(ordinals, week_hours, strict=True)
+    )
+    prices = tuple(grid[w] or 0 if ok else 0 for w, ok in zip(week_hours, valid, strict=True))
+    return prices, valid
 
 
-def hour_costs(series: HourSeries, assignments: Sequence[Assignment]) -> list[int | None]:
-    """The exact cost (1e-5 currency units) of each stored hour; None where no tariff applies."""
-    if not assignments or not series.offsets:
-        return [None] * len(series.offsets)
+def hour_costs(series: HourSeries, assignments: Sequence[Assignment]) -> HourCosts:
+    """The exact cost of each stored hour under the device's tariff history.
+
+    No per-hour Python arithmetic: prices come from cached per-period tables, and the products,
+    the rounding (half up, then exact ties moved to even) and the tie search are `map` chains of
+    C builtins; only the rare exact ties are fixed in Python.
+    """
+    n = len(series.offsets)
+    if not assignments or not n:
+        return HourCosts([0] * n, [False] * n)
     span = series.offsets[-1] + 1
     ordered = sorted(assignments, key=lambda a: a.effective_from_utc)
-    price_by_offset: list[int | None] = [None] * span
+    price_by_offset: list[int] = [0] * span
+    priced_by_offset: list[bool] = [False] * span
     for i, assignment in enumerate(ordered):
         first = _offset(series.start_utc, assignment.effective_from_utc, span)
         last = (
@@ -100,27 +128,23 @@ def hour_costs(series: HourSeries, assignments: Sequence[Assignment]) -> list[in
         )
         if first >= last:
             continue
-        prices = _rule_prices(assignment.rule, series.start_utc, span)
+        prices, valid = _rule_prices(assignment.rule, series.start_utc, span)
         price_by_offset[first:last] = prices[first:last]
-    return _costs(series.offsets, series.micros, price_by_offset)
+        priced_by_offset[first:last] = valid[first:last]
+    prices_now = list(map(price_by_offset.__getitem__, series.offsets))
+    priced = list(map(priced_by_offset.__getitem__, series.offsets))
+    return HourCosts(_costs(series.micros, prices_now), priced)
 
 
-def _costs(
-    offsets: list[int], micros: list[int], price_by_offset: list[int | None]
-) -> list[int | None]:
-    """hour_cost() for every hour, inlined: round half up, then move exact ties to even."""
+def _costs(micros: list[int], prices: list[int]) -> list[int]:
+    """hour_cost() of every (micro-kWh, price) pair, computed in bulk."""
     divisor = COST_DIVISOR
-    half = divisor // 2
-    out: list[int | None] = []
-    append = out.append
-    for offset, micro in zip(offsets, micros, strict=True):
-        price = price_by_offset[offset]
-        if price is None:
-            append(None)
-            continue
-        quotient, remainder = divmod(micro * price + half, divisor)
-        append(quotient - 1 if remainder == 0 and quotient & 1 else quotient)
-    return out
+    shifted = list(map(add, map(mul, micros, prices), repeat(divisor // 2)))
+    quotients = list(map(floordiv, shifted, repeat(divisor)))
+    for i in compress(range(len(shifted)), map(not_, map(mod, shifted, repeat(divisor)))):
+        if quotients[i] & 1:  # an exact tie rounded up to an odd number: to even instead
+            quotients[i] -= 1
+    return quotients
 
 
 def _offset(start_utc: datetime, moment: datetime, span: int) -> int:
@@ -131,38 +155,28 @@ def _offset(start_utc: datetime, moment: datetime, span: int) -> int:
 
 
 @lru_cache(maxsize=128)
-def bucket_index(period: Period) -> list[int]:
-    """For each hour of the period, the index of its bucket."""
-    out: list[int] = []
-    for i, bucket in enumerate(period.buckets):
-        out.extend([i] * int((bucket.end_utc - bucket.start_utc) / HOUR))
-    return out
+def bucket_edges(period: Period) -> tuple[int, ...]:
+    """Hour offsets (from the period's start) of every bucket boundary, first and last included."""
+    start = period.start_utc
+    return (0, *(int((b.end_utc - start) / HOUR) for b in period.buckets))
 
 
-def bucket_totals(
-    period: Period, series: HourSeries, costs: Sequence[int | None]
-) -> list[BucketTotal]:
-    """Sum a series (whose start_utc is the period's) into the period's buckets."""
-    index = bucket_index(period)
-    n = len(period.buckets)
-    kwh: list[int | None] = [None] * n
-    estimated = [0] * n
-    cost: list[int | None] = [None] * n
-    limit = len(index)
-    for offset, micro, est, c in zip(
-        series.offsets, series.micros, series.estimated, costs, strict=True
-    ):
-        if not 0 <= offset < limit:
+def bucket_totals(period: Period, series: HourSeries, costs: HourCosts) -> list[BucketTotal]:
+    """Sum a series (whose start_utc is the period's) into the period's buckets.
+
+    The series is sorted, so each bucket is one slice found by bisection and summed by `sum`.
+    """
+    offsets, micros, estimated = series.offsets, series.micros, series.estimated
+    raw, priced = costs.raw, costs.priced
+    cuts = [bisect_left(offsets, edge) for edge in bucket_edges(period)]
+    out = []
+    for a, b in pairwise(cuts):
+        if a == b:
+            out.append(BucketTotal(None, 0, None))
             continue
-        b = index[offset]
-        previous = kwh[b]
-        kwh[b] = micro if previous is None else previous + micro
-        if est:
-            estimated[b] += 1
-        if c is not None:
-            so_far = cost[b]
-            cost[b] = c if so_far is None else so_far + c
-    return [BucketTotal(k, e, c) for k, e, c in zip(kwh, estimated, cost, strict=True)]
+        cost = sum(raw[a:b]) if any(priced[a:b]) else None
+        out.append(BucketTotal(sum(micros[a:b]), sum(estimated[a:b]), cost))
+    return out
 
 
 def grand_total(totals: Sequence[BucketTotal]) -> BucketTotal:

@@ -64,7 +64,7 @@ def to_csv(priced: PricedPeriod) -> str:
         if i is None:
             writer.writerow((local_text, utc_text, "", "", "", ""))
             continue
-        units = priced.costs[i]
+        units = priced.costs.at(i)
         cost = "" if units is None else format_cost(units)
         writer.writerow(
             (local_text, utc_text, _kwh_text(series.micros[i]), "true" if series.estimated[i]
@@ -112,7 +112,7 @@ def _interval(parent: ET.Element, name: str, start: datetime, seconds: int) -> N
 def _reading(block: ET.Element, priced: PricedPeriod, i: int) -> None:
     series = priced.series
     reading = _espi(block, "IntervalReading")
-    units = priced.costs[i]
+    units = priced.costs.at(i)
     if units is not None:
         _espi(reading, "cost", str(units))
     if series.estimated[i]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from shared.models import Device
-from shared.usage.aggregate import HourSeries, bucket_totals, grand_total, hour_costs
+from shared.usage.aggregate import HourCosts, HourSeries, bucket_totals, grand_total, hour_costs
 from shared.usage.periods import Period
 from shared.usage.pricing import format_cost, micro_to_kwh
 from shared.usage.schemas import RangeBucket, RangeConsumption
@@ -20,7 +20,7 @@ class PricedPeriod:
 
     period: Period
     series: HourSeries
-    costs: list[int | None]
+    costs: HourCosts
     currency: str | None
 
 

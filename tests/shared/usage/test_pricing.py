@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -53,7 +54,7 @@ def _rule(grid_bands: list[tuple[int, int, int, int]], **kw: object) -> TariffRu
 )
 def test_hour_cost_rounds_half_to_even(kwh_micro: int, price: int, expected: int) -> None:
     assert hour_cost(kwh_micro, price) == expected
-    assert _costs([0], [kwh_micro], [price]) == [expected]  # the inlined bulk version
+    assert _costs([kwh_micro], [price]) == [expected]  # the bulk version
     exact = Decimal(kwh_micro) * Decimal(price) / Decimal(10**7)
     assert Decimal(expected) == exact.quantize(Decimal(1), rounding="ROUND_HALF_EVEN")
 
@@ -129,7 +130,7 @@ def test_hour_costs_agree_with_the_per_hour_rule_under_a_history() -> None:
         active = [a for a in history if a.effective_from_utc <= hour]
         price = active[-1].rule.price_at(hour) if active else None
         expected = None if price is None else hour_cost(series.micros[i], price)
-        assert costs[i] == expected, hour
+        assert costs.at(i) == expected, hour
 
 
 def test_a_tariff_change_mid_day_is_honoured_hour_by_hour() -> None:
@@ -139,7 +140,7 @@ def test_a_tariff_change_mid_day_is_honoured_hour_by_hour() -> None:
     period = parse_period("2026-06-01", "2026-06-01", "Europe/Bucharest", "day")
     series = _series(period.start_utc, dict.fromkeys(range(24), 1.5), {3})
     costs = hour_costs(series, history)
-    assert costs[11:13] == [15_000, 30_000]
+    assert [costs.at(11), costs.at(12)] == [15_000, 30_000]
     totals = bucket_totals(period, series, costs)
     assert totals[0].kwh_micro == kwh_to_micro(36.0)
     assert totals[0].cost_units == 12 * 15_000 + 12 * 30_000
@@ -155,3 +156,11 @@ def test_hours_before_any_tariff_have_no_cost_and_empty_buckets_stay_none() -> N
     totals = bucket_totals(period, series, hour_costs(series, history))
     assert [t.kwh_micro for t in totals] == [1_000_000, None, 2_000_000]
     assert [t.cost_units for t in totals] == [None, None, 20_000]
+
+
+def test_bulk_costs_equal_hour_cost_including_many_exact_ties() -> None:
+    rng = random.Random(7)
+    micros = [rng.choice([5, 15, 25, 35, 45]) for _ in range(200)]
+    micros += [rng.randint(0, 5_000_000) for _ in range(2_000)]
+    prices = [1_000_000] * 200 + [rng.randint(-200_000, 900_000) for _ in range(2_000)]
+    assert _costs(micros, prices) == [hour_cost(m, p) for m, p in zip(micros, prices, strict=True)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -111,7 +112,7 @@ def parse_period(
             errors=[FieldError("group_by", "invalid value")],
         )
     zone = parse_zone(tz_name or "UTC")
-    return Period(first, last, zone, grouping, tuple(_buckets(first, last, zone, grouping)))
+    return Period(first, last, zone, grouping, _buckets(first, last, zone, grouping))
 
 
 def _boundary_dates(first: date, last: date, group_by: str) -> list[date]:
@@ -130,15 +131,26 @@ def _boundary_dates(first: date, last: date, group_by: str) -> list[date]:
     return out
 
 
-def _buckets(first: date, last: date, zone: ZoneInfo, group_by: str) -> list[Bucket]:
+def _buckets(first: date, last: date, zone: ZoneInfo, group_by: str) -> tuple[Bucket, ...]:
+    if group_by == "hour":  # up to 8,784 buckets: not worth keeping
+        return _uncached_buckets(first, last, zone, group_by)
+    return _cached_buckets(first, last, zone, group_by)
+
+
+@lru_cache(maxsize=256)
+def _cached_buckets(first: date, last: date, zone: ZoneInfo, group_by: str) -> tuple[Bucket, ...]:
+    return _uncached_buckets(first, last, zone, group_by)
+
+
+def _uncached_buckets(first: date, last: date, zone: ZoneInfo, group_by: str) -> tuple[Bucket, ...]:
     days = [local_midnight_utc(d, zone) for d in _boundary_dates(first, last, "day")]
     if group_by == "hour":
         start, end = days[0], days[-1]
         hours = int((end - start) / HOUR)
-        return [Bucket(start + i * HOUR, start + (i + 1) * HOUR) for i in range(hours)]
+        return tuple(Bucket(start + i * HOUR, start + (i + 1) * HOUR) for i in range(hours))
     if group_by == "day":
         edges = days
     else:
         by_date = dict(zip(_boundary_dates(first, last, "day"), days, strict=True))
         edges = [by_date[d] for d in _boundary_dates(first, last, group_by)]
-    return [Bucket(a, b) for a, b in pairwise(edges)]
+    return tuple(Bucket(a, b) for a, b in pairwise(edges))

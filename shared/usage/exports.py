@@ -73,10 +73,6 @@ def to_csv(priced: PricedPeriod) -> str:
     return out.getvalue()
 
 
-def _epoch(naive_utc: datetime) -> str:
-    return str(int(naive_utc.replace(tzinfo=UTC).timestamp()))
-
-
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag)
     if text is not None:
@@ -103,13 +99,13 @@ def _entry(
     return content
 
 
-def _interval(parent: ET.Element, name: str, start: datetime, seconds: int) -> None:
+def _interval(parent: ET.Element, name: str, start_epoch: int, seconds: int) -> None:
     interval = _espi(parent, name)
     _espi(interval, "duration", str(seconds))
-    _espi(interval, "start", _epoch(start))
+    _espi(interval, "start", str(start_epoch))
 
 
-def _reading(block: ET.Element, priced: PricedPeriod, i: int) -> None:
+def _reading(block: ET.Element, priced: PricedPeriod, i: int, start_epoch: int) -> None:
     series = priced.series
     reading = _espi(block, "IntervalReading")
     units = priced.costs.at(i)
@@ -118,7 +114,7 @@ def _reading(block: ET.Element, priced: PricedPeriod, i: int) -> None:
     if series.estimated[i]:
         quality = _espi(reading, "ReadingQuality")
         _espi(quality, "quality", str(QUALITY_ESTIMATED_INTERPOLATION))
-    _interval(reading, "timePeriod", series.hour_utc(i), HOUR_SECONDS)
+    _interval(reading, "timePeriod", start_epoch, HOUR_SECONDS)
     _espi(reading, "value", str(series.micros[i]))
 
 
@@ -176,14 +172,18 @@ def to_espi(priced: PricedPeriod, *, device: Device, now: datetime | None = None
 
 
 def _blocks(feed: ET.Element, priced: PricedPeriod, ib_list: str, updated: str) -> None:
+    """One IntervalBlock per local day; hours are walked as integer offsets and epochs."""
     period = priced.period
-    series = priced.series
+    offsets = priced.series.offsets
+    origin = int(period.start_utc.replace(tzinfo=UTC).timestamp())
     index = 0
     day = period.first
     number = 0
     while day <= period.last:
         start = local_midnight_utc(day, period.zone)
         end = local_midnight_utc(day + timedelta(days=1), period.zone)
+        first = int((start - period.start_utc).total_seconds()) // HOUR_SECONDS
+        stop = int((end - period.start_utc).total_seconds()) // HOUR_SECONDS
         number += 1
         self_href = f"{ib_list}/{number}"
         content = _entry(
@@ -191,9 +191,9 @@ def _blocks(feed: ET.Element, priced: PricedPeriod, ib_list: str, updated: str) 
             title=f"{day}", updated=updated,
         )  # fmt: skip
         block = _espi(content, "IntervalBlock")
-        _interval(block, "interval", start, int((end - start).total_seconds()))
-        while index < len(series.offsets) and series.hour_utc(index) < end:
-            if series.hour_utc(index) >= start:
-                _reading(block, priced, index)
+        _interval(block, "interval", origin + first * HOUR_SECONDS, (stop - first) * HOUR_SECONDS)
+        while index < len(offsets) and offsets[index] < stop:
+            if offsets[index] >= first:
+                _reading(block, priced, index, origin + offsets[index] * HOUR_SECONDS)
             index += 1
         day += timedelta(days=1)

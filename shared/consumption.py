@@ -56,12 +56,11 @@ def parse_day(date_text: str | None, tz_name: str | None) -> LocalDay:
             f"Date {date_text!r} must be YYYY-MM-DD between 2000 and 2100.",
             errors=[FieldError("date", "out of range")],
         )
-    zone = parse_zone(tz_name or "UTC")
+    zone = _parse_zone(tz_name or "UTC")
     return _local_day(day, zone)
 
 
-def parse_zone(tz_name: str) -> ZoneInfo:
-    """Return the IANA zone named tz_name, else ValidationFailed on the tz field."""
+def _parse_zone(tz_name: str) -> ZoneInfo:
     try:
         if len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
             raise ValueError(tz_name)
@@ -148,3 +147,8 @@ def write_hours(
         my = mysql_insert(HourlyConsumption).values(rows)
         session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh))
     refresh_days(session, ((device_id, hour) for hour in energy_by_hour))
+
+
+def parse_zone(tz_name: str) -> ZoneInfo:
+    """Return the IANA zone named tz_name, else ValidationFailed on the tz field (range API)."""
+    return _parse_zone(tz_name)

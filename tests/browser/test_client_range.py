@@ -1,10 +1,12 @@
-"""Client's week/month/year views at phone width: totals, cost, comparison, downloads."""
+"""Week/month/year views: the client's at phone width (totals, cost, comparison, downloads) and
+an administrator assigning a tariff on a device page."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
     CLIENT_PASSWORD,
     TIME_ZONE,
     UI_TIMEOUT_MS,
@@ -115,3 +119,41 @@ def test_month_view_with_cost_comparison_and_csv_download_at_390px(
     expect(page.get_by_test_id("range-row")).to_have_count(7)
     _no_horizontal_scroll(page)
     screenshot(page, "21-client-week-390px", full_page=True)
+
+
+def test_admin_creates_and_assigns_a_tariff_and_sees_the_month_cost(
+    page: Any, api: Api, seed_hours: Any
+) -> None:
+    device = api.create_device("Bakery meter", 5.0, None)
+    last_month = (today_local().replace(day=1) - timedelta(days=1)).replace(day=1)
+    hours = _month_hours(last_month)
+    seed_hours(device["id"], dict.fromkeys(hours, 2.0))
+    page.goto(f"/#/admin/devices/{device['id']}")
+    login(page, ADMIN_USERNAME, ADMIN_PASSWORD)
+    expect(page.get_by_test_id("page-title")).to_have_text("Bakery meter")
+    expect(page.get_by_test_id("tariff-history")).to_contain_text("No tariff")
+
+    page.get_by_test_id("tariff-panel").locator("summary").click()
+    name = f"Bakery flat {uuid.uuid4().hex[:6]}"
+    page.get_by_test_id("new-tariff-name").fill(name)
+    page.get_by_test_id("new-tariff-currency").select_option("RON")
+    page.get_by_test_id("new-tariff-price").fill("0.75")
+    page.get_by_test_id("new-tariff-create").click()
+    expect(page.get_by_test_id("tariff-select")).to_contain_text(name)
+    page.get_by_test_id("tariff-from").fill(last_month.isoformat())
+    page.get_by_test_id("tariff-assign").click()
+    expect(page.get_by_test_id("tariff-history-item")).to_contain_text(name)
+
+    page.get_by_test_id("view-month").click()
+    page.get_by_test_id("range-prev").click()
+    total = Decimal(2) * len(hours)
+    expect(page.get_by_test_id("range-total")).to_have_text(f"{total:.3f} kWh")
+    cost = page.get_by_test_id("range-cost").inner_text()
+    assert "RON" in cost and f"{total * Decimal('0.75'):,.2f}" in cost, cost
+    assert (
+        api.call("GET", f"/devices/{device['id']}/tariffs", None, api.admin_token)["items"][0][
+            "tariff_name"
+        ]
+        == name
+    )
+    screenshot(page, "22-admin-device-tariff-month", full_page=True)

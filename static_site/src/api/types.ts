@@ -102,6 +102,27 @@ export interface RangeConsumption {
   currency: string | null;
 }
 
+/** A tariff as `GET /api/tariffs` lists it; prices are exact decimal text. */
+export interface Tariff {
+  id: string;
+  name: string;
+  kind: "flat" | "time_of_use";
+  currency: string;
+  tz: string;
+  valid_from: string;
+  valid_to: string | null;
+  bands: { days: string[]; from_hour: number; to_hour: number; price_per_kwh: string }[];
+}
+
+/** One entry of a device's tariff history. */
+export interface TariffAssignment {
+  device_id: string;
+  tariff_id: string;
+  tariff_name: string;
+  currency: string;
+  effective_from: string;
+}
+
 /** A downloaded file: its bytes and the name the server suggested. */
 export interface Download {
   blob: Blob;

@@ -2,9 +2,7 @@
 
 import type { Device } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
-import { createDayView, type DayView } from "../../consumption/day-view.ts";
-import type { PeriodKind } from "../../consumption/periods.ts";
-import { createRangeView, type RangeView } from "../../consumption/range-view.ts";
+import { createPeriodViews, viewQuery, type PeriodViews } from "../../consumption/period-views.ts";
 import { browserTimers, throttle } from "../../realtime/timing.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
@@ -15,30 +13,24 @@ const MY_DEVICES_LIMIT = 100;
 /** Live readings refresh today's view at most this often (the last change always lands). */
 export const LIVE_REFRESH_MS = 2000;
 
-type ViewKind = "day" | PeriodKind;
-const VIEW_KINDS: readonly ViewKind[] = ["day", "week", "month", "year"];
-const VIEW_LABELS: Record<ViewKind, string> = { day: "Day", week: "Week", month: "Month", year: "Year" };
-
 export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const { api, session } = services;
   const firstName = session.user?.name.split(/\s+/)[0] ?? "";
   const content = h("div", { class: "dashboard" });
   const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
-  let dayView: DayView | null = null;
-  let rangeView: RangeView | null = null;
+  let views: PeriodViews | null = null;
   let selectedId: string | null = null;
   let date = query.get("date");
-  let view: ViewKind = VIEW_KINDS.includes(query.get("view") as ViewKind) ? (query.get("view") as ViewKind) : "day";
-  let anchor = query.get("from");
 
   // Readings or alerts for the device on screen: re-read today's view in place, throttled.
   // Other days never change from live readings (late readings are rare; a reload shows them).
   const refreshToday = throttle(() => {
+    const dayView = views?.dayView();
     if (dayView?.showsToday()) dayView.refresh();
   }, LIVE_REFRESH_MS, browserTimers);
   const unsubscribe = services.live.onEvent((event) => {
     if (event.type !== "consumption" && event.type !== "alerts-changed") return;
-    if (selectedId !== null && event.deviceIds.includes(selectedId) && dayView?.showsToday()) refreshToday();
+    if (selectedId !== null && event.deviceIds.includes(selectedId) && views?.dayView()?.showsToday()) refreshToday();
   });
 
   const load = async () => {
@@ -81,57 +73,21 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
         el.setAttribute("aria-current", on ? "true" : "false");
       }
       selectedId = device.id;
-      const base = `#/dashboard/${encodeURIComponent(device.id)}`;
-      const urlFor = (d: string | null) => `${base}${d ? `?date=${d}` : ""}`;
-      const rangeUrl = (kind: PeriodKind, from: string | null) => `${base}?view=${kind}${from ? `&from=${from}` : ""}`;
-      const tabs = h("div", { class: "view-tabs", role: "tablist", testid: "view-tabs", "aria-label": "Period" });
-      const slot = h("div", { class: "view-slot" });
-      const show = () => {
-        dayView?.dispose();
-        rangeView?.dispose();
-        dayView = null;
-        rangeView = null;
-        for (const tab of tabs.querySelectorAll<HTMLButtonElement>("button")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
-        if (view === "day") {
-          services.replaceUrl(urlFor(date));
-          dayView = createDayView({
-            load: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
-            timeZone: services.timeZone,
-            date,
-            onDateChange: (d) => {
-              date = d;
-              services.replaceUrl(urlFor(d));
-            },
-          });
-          replace(slot, dayView.element);
-          return;
-        }
-        const kind = view;
-        services.replaceUrl(rangeUrl(kind, anchor));
-        rangeView = createRangeView({
-          kind,
-          timeZone: services.timeZone,
-          anchor: anchor ?? date,
-          load: (q, s) => api.me.consumptionRange(device.id, q, s),
-          download: (format, q) => api.me.exportFile(device.id, format, q),
-          onAnchorChange: (from) => {
-            anchor = from;
-            services.replaceUrl(rangeUrl(kind, from));
-          },
-          onError: (message) => services.toasts.warning(message),
-        });
-        replace(slot, rangeView.element);
-      };
-      for (const kind of VIEW_KINDS) {
-        const tab = h("button", { class: "view-tab", type: "button", role: "tab", testid: `view-${kind}`, "data-view": kind }, VIEW_LABELS[kind]);
-        tab.addEventListener("click", () => {
-          if (view === kind) return;
-          view = kind;
-          anchor = null;
-          show();
-        });
-        tabs.appendChild(tab);
-      }
+      views?.dispose();
+      views = createPeriodViews({
+        timeZone: services.timeZone,
+        view: query.get("view"),
+        date,
+        from: query.get("from"),
+        loadDay: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
+        loadRange: (q, s) => api.me.consumptionRange(device.id, q, s),
+        download: (format, q) => api.me.exportFile(device.id, format, q),
+        onLocation: (view, day) => {
+          if (view === "day") date = day;
+          services.replaceUrl(`#/dashboard/${encodeURIComponent(device.id)}${viewQuery(view, day)}`);
+        },
+        onError: (message) => services.toasts.warning(message),
+      });
       replace(
         detail,
         h(
@@ -140,10 +96,8 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
           h("div", {}, h("h2", { testid: "selected-device-name" }, device.description), h("p", { class: "muted" }, device.address)),
           h("span", { class: "badge badge-neutral" }, `Limit ${formatKwh(device.max_hourly_kwh)} kWh per hour`),
         ),
-        tabs,
-        slot,
+        views.element,
       );
-      show();
     };
     for (const device of devices) {
       const card = h(
@@ -165,8 +119,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
     dispose: () => {
       unsubscribe();
       refreshToday.cancel();
-      dayView?.dispose();
-      rangeView?.dispose();
+      views?.dispose();
     },
   };
 };

@@ -14,6 +14,7 @@ from routes import (
     me,
     measurements,
     realtime,
+    tariffs,
     users,
 )
 
@@ -25,6 +26,7 @@ for blueprint in (
     devices.bp,
     me.bp,
     consumption.bp,
+    tariffs.bp,
     measurements.bp,
     alerts.bp,
     realtime.bp,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shared.errors import FieldError, ValidationFailed
 from shared.models import Device, HourlyConsumption
 from shared.schemas import DayConsumption, HourValue
+from shared.usage.daily import refresh_days
 
 HOUR = timedelta(hours=1)
 MIN_DATE = date(2000, 1, 1)
@@ -152,3 +153,9 @@ def write_hours(
     else:
         my = mysql_insert(HourlyConsumption).values(rows)
         session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh))
+    refresh_days(session, ((device_id, hour) for hour in energy_by_hour))
+
+
+def parse_zone(tz_name: str) -> ZoneInfo:
+    """Return the IANA zone named tz_name, else ValidationFailed on the tz field (range API)."""
+    return _parse_zone(tz_name)

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Double,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,6 +89,9 @@ class HourlyConsumption(Base):
     )
     hour_start_utc: Mapped[datetime] = mapped_column(SADateTime, primary_key=True)
     energy_kwh: Mapped[float] = mapped_column(Double)
+    # True when some of the hour's energy was spread over an interval longer than the
+    # estimation gap (docs/alerts.md): drawn differently, never alerted.
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LoginFailure(Base):
@@ -126,11 +132,22 @@ class MeterState(Base):
     readings_count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+ALERT_STATES = ("active", "cleared")
+
+
 class Alert(Base):
-    """An hour whose consumption went over the device maximum (one per device and hour)."""
+    """An hour whose consumption went over the device maximum (one per device and hour).
+
+    `state` is "active" while the hour's current total is over the maximum and "cleared" once
+    late data brought it to or under it; `energy_kwh` is always the current total, `peak_kwh`
+    the highest total seen (docs/alerts.md).
+    """
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("device_id", "hour_start_utc"),)
+    __table_args__ = (
+        UniqueConstraint("device_id", "hour_start_utc"),
+        Index("ix_alerts_owner_id_state", "owner_id", "state"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     device_id: Mapped[str] = mapped_column(String(36), ForeignKey("devices.id", ondelete="CASCADE"))
@@ -139,6 +156,10 @@ class Alert(Base):
     )
     hour_start_utc: Mapped[datetime] = mapped_column(SADateTime)
     energy_kwh: Mapped[float] = mapped_column(Double)
+    peak_kwh: Mapped[float] = mapped_column(Double)
     max_hourly_kwh: Mapped[float] = mapped_column(Double)
+    state: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)

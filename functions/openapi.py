@@ -218,7 +218,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "alerts",
         "user",
         response=AlertPage,
-        query=(*PAGE, "since", "unacknowledged"),
+        query=(*PAGE, "since", "unacknowledged", "state"),
         errors=(422,),
     ),
     Operation(
@@ -261,6 +261,7 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
     "since": {"type": "string", "format": "date-time"},
     "unacknowledged": {"type": "boolean"},
+    "state": {"type": "string", "enum": ["active", "cleared"], "description": "alert state"},
 }
 REQUIRED_QUERY = {"date"}
 SECURITY: dict[str, list[dict[str, list[str]]]] = {

@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.alerts import reevaluate_for_maximum
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.models import Device, User
 from shared.schemas import DeviceCreate, DeviceUpdate
@@ -106,6 +107,8 @@ def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> De
         if value is not None:
             setattr(device, name, value)
     session.flush()
+    if "max_hourly_kwh" in fields and data.max_hourly_kwh is not None:
+        reevaluate_for_maximum(session, device_id=device.id, max_hourly_kwh=data.max_hourly_kwh)
     return device
 
 

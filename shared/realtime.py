@@ -15,7 +15,7 @@ from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from requests.adapters import HTTPAdapter
 
 from shared.errors import DomainError
-from shared.ingestion.service import AlertEvent
+from shared.notify import AlertEvent, AlertSummary
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,17 +58,42 @@ def client_url(settings: Settings, user_id: str) -> tuple[str, int]:
     return str(token["url"]), TOKEN_MINUTES * 60
 
 
-def alert_message(event: AlertEvent) -> dict[str, Any]:
-    """The JSON pushed to the owner for an alert change."""
+def _iso(hour: datetime | None) -> str | None:
+    return hour.replace(tzinfo=UTC).isoformat() if hour is not None else None
+
+
+def _alert_body(event: AlertEvent) -> dict[str, Any]:
     return {
-        "type": "alert.opened" if event.change == "opened" else "alert.updated",
-        "alert": {
-            "id": event.alert_id,
-            "device_id": event.device_id,
-            "hour_start": event.hour_start_utc.replace(tzinfo=UTC).isoformat(),
-            "energy_kwh": event.energy_kwh,
-            "max_hourly_kwh": event.max_hourly_kwh,
-        },
+        "id": event.alert_id,
+        "device_id": event.device_id,
+        "hour_start": _iso(event.hour_start_utc),
+        "energy_kwh": event.energy_kwh,
+        "peak_kwh": event.peak_kwh,
+        "max_hourly_kwh": event.max_hourly_kwh,
+        "state": event.state,
+    }
+
+
+def alert_message(event: AlertEvent) -> dict[str, Any]:
+    """The JSON pushed to the owner for an alert change: alert.opened|updated|cleared."""
+    return {
+        "type": f"alert.{event.change}",
+        "alert": _alert_body(event),
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def summary_message(summary: AlertSummary) -> dict[str, Any]:
+    """The JSON pushed once for many alert changes of one owner (a backfill or a burst)."""
+    return {
+        "type": "alerts.summary",
+        "backfill": summary.backfill,
+        "active": summary.active,
+        "cleared": summary.cleared,
+        "first_hour": _iso(summary.first_hour),
+        "last_hour": _iso(summary.last_hour),
+        "device_ids": sorted(summary.device_ids),
+        "examples": [_alert_body(e) for e in summary.examples],
         "sent_at": datetime.now(UTC).isoformat(),
     }
 
@@ -86,6 +111,11 @@ class WebPubSubNotifier:
         for event in events:
             if event.owner_id is not None:
                 self._submit(event.owner_id, alert_message(event))
+
+    def alerts_summarised(self, summaries: list[AlertSummary]) -> None:
+        """Queue one summary message per owner."""
+        for summary in summaries:
+            self._submit(summary.owner_id, summary_message(summary))
 
     def consumption_updated(self, owners: dict[str, set[str]]) -> None:
         """Tell each owner which of their devices changed."""

@@ -11,7 +11,7 @@ from shared.db import transaction
 from shared.ingestion.messages import Measurement, Rejection, dead_letter, parse_body, parse_item
 from shared.ingestion.service import BatchOutcome, ingest
 from shared.models import Device
-from shared.notify import LoggingNotifier, Notifier, notify_committed
+from shared.notify import LoggingNotifier, Notifier, notify
 from shared.platform import Platform
 from shared.settings import get_settings
 
@@ -51,7 +51,8 @@ def store_batch(
     """Ingest parsed items in one transaction, then notify (after the commit)."""
     with transaction(platform.sessions) as session:
         outcome = ingest(session, items)
-    notify_committed(notifier or default_notifier(), outcome, _owners(platform, outcome))
+    owners = _owners(platform, outcome)
+    notify(notifier or default_notifier(), outcome.alerts, outcome.hours_changed, owners)
     return outcome
 
 

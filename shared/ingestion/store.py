@@ -13,8 +13,16 @@ from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from shared.metering import HOUR_MS, MeterPoint
-from shared.models import Alert, Device, HourlyConsumption, MeterState, StoredReading
+from shared.metering import HOUR_MS, AlertState, AlertStep, HourTotal, MeterPoint, StoredAlert
+from shared.models import (
+    Alert,
+    Device,
+    HourlyConsumption,
+    MeterState,
+    StoredReading,
+    new_id,
+    utcnow,
+)
 
 PAGE = 64
 
@@ -183,8 +191,10 @@ def save_states(session: Session, states: dict[str, tuple[MeterPoint, int]]) -> 
         session.execute(my.on_duplicate_key_update(**updates), rows)
 
 
-def load_totals(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], float]:
-    """Return stored hourly totals for (device, hour_start_ms) keys."""
+def load_totals(
+    session: Session, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], HourTotal]:
+    """Return stored hourly totals (and their estimated flag) for (device, hour_start_ms) keys."""
     if not keys:
         return {}
     wanted = [(d, hour_datetime(h)) for d, h in keys]
@@ -193,42 +203,130 @@ def load_totals(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple
             HourlyConsumption.device_id,
             HourlyConsumption.hour_start_utc,
             HourlyConsumption.energy_kwh,
+            HourlyConsumption.estimated,
         ).where(tuple_(HourlyConsumption.device_id, HourlyConsumption.hour_start_utc).in_(wanted))
     )
-    return {(r.device_id, hour_ms(r.hour_start_utc)): r.energy_kwh for r in rows}
+    return {
+        (r.device_id, hour_ms(r.hour_start_utc)): HourTotal(r.energy_kwh, bool(r.estimated))
+        for r in rows
+    }
 
 
-def save_totals(session: Session, totals: dict[tuple[str, int], float]) -> None:
-    """Upsert absolute hourly totals."""
+def save_totals(session: Session, totals: dict[tuple[str, int], HourTotal]) -> None:
+    """Upsert absolute hourly totals and their estimated flag."""
     if not totals:
         return
     rows = [
-        {"device_id": d, "hour_start_utc": hour_datetime(h), "energy_kwh": kwh}
-        for (d, h), kwh in totals.items()
+        {
+            "device_id": d,
+            "hour_start_utc": hour_datetime(h),
+            "energy_kwh": total.kwh,
+            "estimated": total.estimated,
+        }
+        for (d, h), total in totals.items()
     ]
     if session.get_bind().dialect.name == "sqlite":
         stmt = sqlite_insert(HourlyConsumption)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["device_id", "hour_start_utc"],
-                set_={"energy_kwh": stmt.excluded.energy_kwh},
+                set_={"energy_kwh": stmt.excluded.energy_kwh, "estimated": stmt.excluded.estimated},
             ),
             rows,
         )
     else:
         my = mysql_insert(HourlyConsumption)
-        session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh), rows)
+        session.execute(
+            my.on_duplicate_key_update(
+                energy_kwh=my.inserted.energy_kwh, estimated=my.inserted.estimated
+            ),
+            rows,
+        )
 
 
-def existing_alerts(
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """A stored alert: the ORM row (to update in place) and its plan-relevant values."""
+
+    row: Alert
+
+    @property
+    def stored(self) -> StoredAlert:
+        """The values the alert plan compares against."""
+        a = self.row
+        state: AlertState = "cleared" if a.state == "cleared" else "active"
+        return StoredAlert(state, a.energy_kwh, a.peak_kwh, a.max_hourly_kwh)
+
+
+def load_alerts(
     session: Session, keys: Sequence[tuple[str, int]]
-) -> dict[tuple[str, int], Alert]:
+) -> dict[tuple[str, int], AlertRow]:
     """Return the stored alerts for (device, hour_start_ms) keys."""
+    if not keys:
+        return {}
     wanted = [(d, hour_datetime(h)) for d, h in keys]
     rows = session.scalars(
         select(Alert).where(tuple_(Alert.device_id, Alert.hour_start_utc).in_(wanted))
     )
-    return {(a.device_id, hour_ms(a.hour_start_utc)): a for a in rows}
+    return {(a.device_id, hour_ms(a.hour_start_utc)): AlertRow(a) for a in rows}
+
+
+def device_alerts(session: Session, device_id: str, *, state: str) -> dict[int, AlertRow]:
+    """Every alert of one device in the given state, by hour start."""
+    rows = session.scalars(select(Alert).where(Alert.device_id == device_id, Alert.state == state))
+    return {hour_ms(a.hour_start_utc): AlertRow(a) for a in rows}
+
+
+def write_alert_steps(
+    session: Session,
+    device_id: str,
+    owner_id: str | None,
+    steps: Sequence[AlertStep],
+    existing: dict[tuple[str, int], AlertRow],
+) -> list[tuple[str, str | None, AlertStep]]:
+    """Apply planned alert writes; return (alert id, owner id, step) for each write.
+
+    New alerts belong to the device's current owner; existing ones keep theirs.
+    """
+    now = utcnow()
+    written: list[tuple[str, str | None, AlertStep]] = []
+    for step in steps:
+        known = existing.get((device_id, step.hour_start_ms))
+        if known is None:
+            alert = Alert(
+                id=new_id(),
+                device_id=device_id,
+                owner_id=owner_id,
+                hour_start_utc=hour_datetime(step.hour_start_ms),
+                created_at=now,
+            )
+            session.add(alert)
+            existing[(device_id, step.hour_start_ms)] = AlertRow(alert)
+        else:
+            alert = known.row
+        alert.state = step.state
+        alert.energy_kwh = step.energy_kwh
+        alert.peak_kwh = step.peak_kwh
+        alert.max_hourly_kwh = step.max_hourly_kwh
+        alert.updated_at = now
+        if step.action == "clear":
+            alert.cleared_at = now
+        elif step.state == "active":
+            alert.cleared_at = None
+        written.append((alert.id, alert.owner_id, step))
+    session.flush()
+    return written
+
+
+def lock_device_state(session: Session, device_id: str) -> None:
+    """Take the device's ingestion lock row (so alert re-evaluation and ingestion serialise)."""
+    lock_states(session, [device_id])
+
+
+def device_totals(session: Session, device_id: str, hours: Sequence[int]) -> dict[int, HourTotal]:
+    """Stored totals of one device for the given hour starts."""
+    loaded = load_totals(session, [(device_id, h) for h in hours])
+    return {h: total for (_, h), total in loaded.items()}
 
 
 class PointWindow:

@@ -144,6 +144,12 @@ class HourValue(BaseModel):
 
     start: str
     kwh: float | None
+    estimated: bool = Field(
+        default=False,
+        description="part of the energy was spread over a gap between readings longer than the "
+        "estimation gap (interpolated, not measured; never alerted)",
+    )
+    in_progress: bool = Field(default=False, description="the hour has not ended yet")
 
 
 class DayConsumption(BaseModel):

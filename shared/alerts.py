@@ -120,7 +120,9 @@ def reevaluate_for_maximum(
     stored = {hour: row.stored for hour, row in active.items()}
     steps = replan_for_maximum(stored, totals, max_hourly_kwh)
     existing = {(device_id, hour): row for hour, row in active.items()}
-    written = store.write_alert_steps(session, device_id, None, steps, existing)
+    writes = store.AlertWrites()
+    written = store.write_alert_steps(writes, device_id, None, steps, existing)
+    writes.flush(session)
     return [
         AlertEvent.from_step(alert_id, device_id, owner_id, step)
         for alert_id, owner_id, step in written

@@ -354,14 +354,15 @@ def _alerts(
     for (device_id, hour), row in existing.items():
         stored[device_id][hour] = row.stored
     events: list[AlertEvent] = []
+    writes = store.AlertWrites()
     for device_id in sorted(by_device):
         device = devices[device_id]
         steps = plan_alerts(by_device[device_id], stored[device_id], device.max_hourly_kwh)
-        written = store.write_alert_steps(session, device_id, device.owner_id, steps, existing)
+        written = store.write_alert_steps(writes, device_id, device.owner_id, steps, existing)
         events += [
             AlertEvent.from_step(alert_id, device_id, owner_id, step)
             for alert_id, owner_id, step in written
             if step.notifies
         ]
-    session.flush()
+    writes.flush(session)
     return events

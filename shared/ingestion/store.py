@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shared.metering import HOUR_MS, AlertState, AlertStep, HourTotal, MeterPoint, StoredAlert
 from shared.models import (
     Alert,
+    Base,
     Device,
     HourlyConsumption,
     MeterState,
@@ -246,16 +247,30 @@ def save_totals(session: Session, totals: dict[tuple[str, int], HourTotal]) -> N
 
 @dataclass(frozen=True, slots=True)
 class AlertRow:
-    """A stored alert: the ORM row (to update in place) and its plan-relevant values."""
+    """A stored alert: its id and owner, and the values the alert plan compares against."""
 
-    row: Alert
+    id: str
+    owner_id: str | None
+    stored: StoredAlert
 
-    @property
-    def stored(self) -> StoredAlert:
-        """The values the alert plan compares against."""
-        a = self.row
-        state: AlertState = "cleared" if a.state == "cleared" else "active"
-        return StoredAlert(state, a.energy_kwh, a.peak_kwh, a.max_hourly_kwh)
+
+_ALERT_COLUMNS = (
+    Alert.id,
+    Alert.device_id,
+    Alert.owner_id,
+    Alert.hour_start_utc,
+    Alert.state,
+    Alert.energy_kwh,
+    Alert.peak_kwh,
+    Alert.max_hourly_kwh,
+)
+
+
+def _alert_row(r: Any) -> AlertRow:
+    state: AlertState = "cleared" if r.state == "cleared" else "active"
+    return AlertRow(
+        r.id, r.owner_id, StoredAlert(state, r.energy_kwh, r.peak_kwh, r.max_hourly_kwh)
+    )
 
 
 def load_alerts(
@@ -265,56 +280,97 @@ def load_alerts(
     if not keys:
         return {}
     wanted = [(d, hour_datetime(h)) for d, h in keys]
-    rows = session.scalars(
-        select(Alert).where(tuple_(Alert.device_id, Alert.hour_start_utc).in_(wanted))
+    rows = session.execute(
+        select(*_ALERT_COLUMNS).where(tuple_(Alert.device_id, Alert.hour_start_utc).in_(wanted))
     )
-    return {(a.device_id, hour_ms(a.hour_start_utc)): AlertRow(a) for a in rows}
+    return {(r.device_id, hour_ms(r.hour_start_utc)): _alert_row(r) for r in rows}
 
 
 def device_alerts(session: Session, device_id: str, *, state: str) -> dict[int, AlertRow]:
     """Every alert of one device in the given state, by hour start."""
-    rows = session.scalars(select(Alert).where(Alert.device_id == device_id, Alert.state == state))
-    return {hour_ms(a.hour_start_utc): AlertRow(a) for a in rows}
+    rows = session.execute(
+        select(*_ALERT_COLUMNS).where(Alert.device_id == device_id, Alert.state == state)
+    )
+    return {hour_ms(r.hour_start_utc): _alert_row(r) for r in rows}
+
+
+ALERTS: Table = Base.metadata.tables["alerts"]  # Core table: bulk writes skip the ORM
+_FULL_UPDATE = ("state", "energy_kwh", "peak_kwh", "max_hourly_kwh", "updated_at", "cleared_at")
+_QUIET_UPDATE = ("energy_kwh", "updated_at")
+
+
+@dataclass(slots=True)
+class AlertWrites:
+    """Alert inserts and updates collected over a batch, written in a few statements."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    refreshes: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, session: Session) -> None:
+        """Write everything collected: one multi-row INSERT, executemany UPDATEs."""
+        if self.inserts:
+            session.execute(insert(ALERTS), self.inserts)
+        for rows, columns in ((self.updates, _FULL_UPDATE), (self.refreshes, _QUIET_UPDATE)):
+            if rows:
+                session.execute(_update_by_id(columns), rows)
+        self.inserts, self.updates, self.refreshes = [], [], []
+
+
+def _update_by_id(columns: tuple[str, ...]) -> Any:
+    return (
+        update(ALERTS)
+        .where(ALERTS.c.id == bindparam("alert_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 def write_alert_steps(
-    session: Session,
+    writes: AlertWrites,
     device_id: str,
     owner_id: str | None,
     steps: Sequence[AlertStep],
     existing: dict[tuple[str, int], AlertRow],
 ) -> list[tuple[str, str | None, AlertStep]]:
-    """Apply planned alert writes; return (alert id, owner id, step) for each write.
+    """Queue planned alert writes into `writes`; return (alert id, owner id, step) for each.
 
-    New alerts belong to the device's current owner; existing ones keep theirs.
+    New alerts belong to the device's current owner; existing ones keep theirs. A quiet
+    refresh (a cleared alert's total changed) touches only the total.
     """
     now = utcnow()
     written: list[tuple[str, str | None, AlertStep]] = []
     for step in steps:
         known = existing.get((device_id, step.hour_start_ms))
+        values: dict[str, Any] = {
+            "state": step.state,
+            "energy_kwh": step.energy_kwh,
+            "peak_kwh": step.peak_kwh,
+            "max_hourly_kwh": step.max_hourly_kwh,
+            "updated_at": now,
+            "cleared_at": now if step.action == "clear" else None,
+        }
         if known is None:
-            alert = Alert(
-                id=new_id(),
-                device_id=device_id,
-                owner_id=owner_id,
-                hour_start_utc=hour_datetime(step.hour_start_ms),
-                created_at=now,
+            alert_id, owner = new_id(), owner_id
+            writes.inserts.append(
+                {
+                    **values,
+                    "id": alert_id,
+                    "device_id": device_id,
+                    "owner_id": owner,
+                    "hour_start_utc": hour_datetime(step.hour_start_ms),
+                    "created_at": now,
+                    "acknowledged_at": None,
+                }
             )
-            session.add(alert)
-            existing[(device_id, step.hour_start_ms)] = AlertRow(alert)
+        elif step.action == "refresh":
+            alert_id, owner = known.id, known.owner_id
+            writes.refreshes.append(
+                {"alert_id": alert_id, "energy_kwh": step.energy_kwh, "updated_at": now}
+            )
         else:
-            alert = known.row
-        alert.state = step.state
-        alert.energy_kwh = step.energy_kwh
-        alert.peak_kwh = step.peak_kwh
-        alert.max_hourly_kwh = step.max_hourly_kwh
-        alert.updated_at = now
-        if step.action == "clear":
-            alert.cleared_at = now
-        elif step.state == "active":
-            alert.cleared_at = None
-        written.append((alert.id, alert.owner_id, step))
-    session.flush()
+            alert_id, owner = known.id, known.owner_id
+            writes.updates.append({**values, "alert_id": alert_id})
+        written.append((alert_id, owner, step))
     return written
 
 

@@ -215,8 +215,13 @@ def notify(
             notifier.alerts_changed(plan.events)
         if plan.summaries:
             notifier.alerts_summarised(plan.summaries)
+        # An alert message already tells its owner that the device's hours changed (the web app
+        # reloads the chart on it), so those devices need no second push.
+        alerted = {e.device_id for e in plan.events}
         by_owner: dict[str, set[str]] = {}
         for device_id in hours_changed:
+            if device_id in alerted:
+                continue
             owner = owners.get(device_id)
             if owner is not None:
                 by_owner.setdefault(owner, set()).add(device_id)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
-from threading import BoundedSemaphore
 from typing import Any
 
 import requests
@@ -17,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from shared.errors import DomainError
 from shared.notify import AlertEvent, AlertSummary
 from shared.settings import Settings
+from shared.webpubsub_rest import RestSender
 
 logger = logging.getLogger(__name__)
 TOKEN_MINUTES = 60
@@ -99,12 +98,16 @@ def summary_message(summary: AlertSummary) -> dict[str, Any]:
 
 
 class WebPubSubNotifier:
-    """Sends to each owner's connections with send_to_user, off the ingestion path."""
+    """Sends to each owner's connections with send_to_user, off the ingestion path.
+
+    The sends go through `RestSender` (one event loop, many calls in flight) rather than the
+    SDK client in a thread pool: same REST call, a fraction of the CPU (shared/webpubsub_rest.py).
+    """
 
     def __init__(self, connection_string: str, hub: str, *, workers: int = SEND_WORKERS) -> None:
-        self._client = service_client(connection_string, hub)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webpubsub")
-        self._slots = BoundedSemaphore(MAX_PENDING_SENDS)
+        self._sender = RestSender(
+            connection_string, hub, concurrency=2 * workers, max_pending=MAX_PENDING_SENDS
+        )
 
     def alerts_changed(self, events: list[AlertEvent]) -> None:
         """Queue one message per event to its owner."""
@@ -125,19 +128,9 @@ class WebPubSubNotifier:
             )
 
     def _submit(self, user_id: str, message: dict[str, Any]) -> None:
-        if not self._slots.acquire(blocking=False):
+        if not self._sender.send_to_user(user_id, message):
             logger.warning(
                 "push queue full; dropping %s for %s (clients catch up via the API)",
                 message["type"],
                 user_id,
             )
-            return
-        self._pool.submit(self._send, user_id, message)
-
-    def _send(self, user_id: str, message: dict[str, Any]) -> None:
-        try:
-            self._client.send_to_user(user_id, message, content_type="application/json")
-        except Exception:
-            logger.exception("send_to_user failed for %s (%s)", user_id, message["type"])
-        finally:
-            self._slots.release()

@@ -83,9 +83,11 @@ class Recorder:
 def test_notify_takes_alerts_and_changed_hours_and_tells_only_owners() -> None:
     recorder = Recorder()
     live = event("u1", utcnow() - timedelta(hours=1))
-    notify(recorder, [live], {"d1": {1}, "d2": {2}, "d3": {3}}, {"d1": "u1", "d2": None})
+    owners = {"d1": "u1", "d2": None, "d3": "u1"}
+    notify(recorder, [live], {"d1": {1}, "d2": {2}, "d3": {3}}, owners)
     assert recorder.events == [live]
-    assert recorder.consumption == {"u1": {"d1"}}
+    # d1's alert message already tells u1 its hours changed; d2 has no owner.
+    assert recorder.consumption == {"u1": {"d3"}}
 
 
 def test_a_failing_notifier_never_fails_the_caller(caplog: pytest.LogCaptureFixture) -> None:

@@ -79,6 +79,8 @@ class BatchOutcome:
     results: list[ItemResult]
     alerts: list[AlertEvent] = field(default_factory=list)
     hours_changed: dict[str, set[int]] = field(default_factory=dict)
+    owners: dict[str, str | None] = field(default_factory=dict)
+    """Owner of every device the batch touched (read in the batch: no query after commit)."""
 
     def count(self, status: ItemStatus) -> int:
         """Number of items with the given status."""
@@ -165,7 +167,7 @@ def _ingest(
     for device_id in [d for d in by_device if d not in devices]:
         for index, _ in by_device.pop(device_id):
             results[index] = ItemResult("rejected", f"unknown device {device_id}")
-    outcome = BatchOutcome(results=[])
+    outcome = BatchOutcome(results=[], owners={d: info.owner_id for d, info in devices.items()})
     if by_device:
         _store_readings(session, by_device, devices, results, outcome, policy)
     outcome.results = [r or ItemResult("rejected", "not processed") for r in results]

@@ -104,6 +104,15 @@ def acknowledge_all(session: Session, *, owner_id: str) -> int:
     return int(result.rowcount or 0)
 
 
+def lock_device_for_alerts(session: Session, device_id: str) -> None:
+    """Take the device's ingestion lock before touching the device row.
+
+    Ingestion locks `meter_state` first and then reads the device row (foreign-key checks), so
+    an admin change must lock in the same order or the two can deadlock on MariaDB.
+    """
+    store.lock_device_state(session, device_id)
+
+
 def reevaluate_for_maximum(
     session: Session, *, device_id: str, max_hourly_kwh: float
 ) -> list[AlertEvent]:

@@ -11,6 +11,7 @@ made with aiohttp from one event loop costs ~0.3 ms of CPU and needs no thread p
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
 import threading
@@ -64,6 +65,7 @@ class RestSender:
             target=self._loop.run_forever, name="webpubsub-sender", daemon=True
         )
         self._thread.start()
+        atexit.register(self.close)  # close the HTTP session cleanly at interpreter exit
 
     def url_for(self, user_id: str) -> str:
         """The REST URL of send-to-user for one user."""
@@ -91,6 +93,8 @@ class RestSender:
             if self._session is not None:
                 await self._session.close()
 
+        if self._loop.is_closed():
+            return
         if self._loop.is_running():
             asyncio.run_coroutine_threadsafe(_close(), self._loop).result(timeout)
             self._loop.call_soon_threadsafe(self._loop.stop)

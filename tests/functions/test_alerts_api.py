@@ -241,3 +241,16 @@ def test_a_reading_years_after_the_last_is_a_new_baseline(api: Api) -> None:
     assert r.status_code == 200, r.text
     second = r.json()["results"][1]
     assert second["status"] == "stored" and "new baseline" in second["reason"]
+
+
+def test_raising_a_device_maximum_clears_alerts_now_within_it(api: Api) -> None:
+    owner = api.create_user(role="client")
+    device = api.create_device(owner_id=owner["id"], max_kwh=5.0)
+    _send(api, device, _crossing_readings(device, hours_back=4))  # 6 kWh in one hour
+    token = api.login(owner["username"])
+    assert api.get("/me/alerts", params={"state": "active"}, token=token).json()["total"] == 1
+    r = api.patch(f"/devices/{device['id']}", json={"max_hourly_kwh": 10.0}, token=api.admin_token)
+    assert r.status_code == 200, r.text
+    cleared = api.get("/me/alerts", params={"state": "cleared"}, token=token).json()
+    assert [(a["state"], a["max_hourly_kwh"]) for a in cleared["items"]] == [("cleared", 10.0)]
+    assert cleared["unacknowledged"] == 0

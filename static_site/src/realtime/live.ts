@@ -353,7 +353,9 @@ export class LiveUpdates {
         return;
       }
       const since = this.ledger.sinceParam() ?? undefined;
-      const page = await this.api.me.alerts({ since, limit: CATCH_UP_LIMIT });
+      // Active alerts only: one that late data already withdrew is no news, and the count
+      // matches the alerts page's "Active" tab.
+      const page = await this.api.me.alerts({ since, limit: CATCH_UP_LIMIT, state: "active" });
       if (epoch !== this.epoch) return;
       this.remember(page.items);
       const known = page.items.length - page.items.filter((a) => !this.ledger.has(a.id)).length;

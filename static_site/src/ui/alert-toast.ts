@@ -33,7 +33,7 @@ export function showMissedAlertsToast(toasts: Toasts, notices: AlertNotice[], ti
     newest.map((n) =>
       h("div", { class: "toast-line" }, `${n.deviceDescription}: ${formatAlertHour(n.hourStart, timeZone)}, ${formatAlertEnergy(n.energyKwh, n.maxHourlyKwh)}`),
     ),
-    h("a", { class: "toast-link", href: "#/alerts", testid: "alert-toast-link" }, "View all alerts"),
+    h("a", { class: "toast-link", href: "#/alerts?show=active", testid: "alert-toast-link" }, "View all alerts"),
   );
   toasts.show("warning", content, {
     testid: "alert-toast",
@@ -94,7 +94,7 @@ export function showAlertSummary(toasts: Toasts, summary: AlertSummaryNotice, ti
     summary.examples.map((n) =>
       h("div", { class: "toast-line", testid: "alert-summary-example" }, `${n.deviceDescription}: ${formatAlertHour(n.hourStart, timeZone)}, ${formatAlertEnergy(n.energyKwh, n.maxHourlyKwh)}`),
     ),
-    h("a", { class: "toast-link", href: "#/alerts?state=active", testid: "alert-toast-link" }, "View all alerts"),
+    h("a", { class: "toast-link", href: "#/alerts?show=active", testid: "alert-toast-link" }, "View all alerts"),
   );
   toasts.show("warning", content, {
     testid: "alert-summary-toast",

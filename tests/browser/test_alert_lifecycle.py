@@ -110,3 +110,46 @@ def test_hours_spread_over_a_gap_are_estimated_and_never_alerted(
     screenshot(page, "estimated-hours")
     page.goto("/#/alerts")
     expect(page.get_by_test_id("alerts-empty")).to_be_visible()
+
+
+def _local_day_hour(at: datetime) -> str:
+    """How the toast names an hour of an earlier day: "29 Nov 2026, 10:00–"."""
+    local = at.astimezone(ZoneInfo(TIME_ZONE))
+    return f"{local.day} {local.strftime('%b %Y, %H:00')}–"
+
+
+def test_a_meter_catching_up_gives_one_summary_that_agrees_with_the_alerts_page(
+    new_page: Any, api: Api, platform: Platform
+) -> None:
+    client = api.create_client("Dan Backfill")
+    device = api.create_device("Cellar meter", 0.5, client["id"])
+    page = _open(new_page, client, "#/alerts")
+    expect(page.get_by_test_id("alerts-empty")).to_be_visible()
+
+    # The meter was offline three days ago and now uploads 30 hours, 1 kWh each (max 0.5),
+    # one reading per 10 minutes, in two uploads.
+    start = (int(time.time() * 1000) - 72 * HOUR_MS) // HOUR_MS * HOUR_MS
+    readings = [_reading(device, start + i * 600_000, i / 6) for i in range(30 * 6 + 1)]
+    post_measurements(platform.web_url, device["device_key"], readings[:91])
+    post_measurements(platform.web_url, device["device_key"], readings[91:])
+
+    summary = page.get_by_test_id("alert-summary-toast")
+    expect(summary).to_have_count(1, timeout=ALERT_WAIT_MS)
+    expect(summary).to_have_attribute("data-active", "30")
+    expect(summary.get_by_test_id("alert-toast-title")).to_contain_text("30 alerts for")
+    expect(summary.get_by_test_id("alert-toast-title")).to_contain_text(
+        "while the meter was offline"
+    )
+    expect(summary.get_by_test_id("alert-summary-example")).to_have_count(3)
+    expect(page.get_by_test_id("alert-toast")).to_have_count(0)  # no toast per alert
+    token = api.login(client["username"], CLIENT_PASSWORD)["access_token"]
+    listed = api.call("GET", "/me/alerts?state=active&limit=1", None, token)
+    assert listed["total"] == 30
+    expect(page.get_by_test_id("nav-alerts-badge")).to_have_text("30")
+    # The examples are the newest hours: the top of the alerts page.
+    newest = api.call("GET", "/me/alerts?state=active&limit=3", None, token)["items"]
+    examples = summary.get_by_test_id("alert-summary-example")
+    for example, alert in zip([examples.nth(i) for i in range(3)], newest, strict=True):
+        at = datetime.fromisoformat(alert["hour_start"].replace("Z", "+00:00"))
+        expect(example).to_contain_text(f"Cellar meter: {_local_day_hour(at)}")
+    screenshot(page, "alert-backfill-summary")

@@ -6,18 +6,20 @@ totals (docs/alerts.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
 from shared.ingestion import store
 from shared.metering import replan_for_maximum
 from shared.models import Alert, Device, utcnow
-from shared.notify import AlertEvent
+from shared.notify import AlertEvent, PushLimits, notify
 from shared.schemas import AlertPublic
+from shared.settings import get_settings
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -132,7 +134,20 @@ def reevaluate_for_maximum(
     writes = store.AlertWrites()
     written = store.write_alert_steps(writes, device_id, None, steps, existing)
     writes.flush(session)
-    return [
+    events = [
         AlertEvent.from_step(alert_id, device_id, owner_id, step)
         for alert_id, owner_id, step in written
     ]
+    if events:
+        # Tell the owners once the change is committed (never for a rolled-back transaction).
+        sa_event.listen(session, "after_commit", lambda _: _push(events), once=True)
+    return events
+
+
+def _push(events: list[AlertEvent]) -> None:
+    from shared.ingestion.pipeline import default_notifier  # the edge's notifier choice
+
+    settings = get_settings()
+    # Not a backfill: old hours are re-judged, not late data arriving; bursts still summarised.
+    limits = PushLimits(timedelta(days=36_500), settings.ALERT_MAX_PUSHES_PER_OWNER)
+    notify(default_notifier(), events, {}, {}, limits)

@@ -249,8 +249,16 @@ def test_raising_a_device_maximum_clears_alerts_now_within_it(api: Api) -> None:
     _send(api, device, _crossing_readings(device, hours_back=4))  # 6 kWh in one hour
     token = api.login(owner["username"])
     assert api.get("/me/alerts", params={"state": "active"}, token=token).json()["total"] == 1
-    r = api.patch(f"/devices/{device['id']}", json={"max_hourly_kwh": 10.0}, token=api.admin_token)
-    assert r.status_code == 200, r.text
+    tab = websocket.create_connection(_socket_url(api, token), timeout=5)
+    try:
+        r = api.patch(
+            f"/devices/{device['id']}", json={"max_hourly_kwh": 10.0}, token=api.admin_token
+        )
+        assert r.status_code == 200, r.text
+        pushed = _receive_json(tab, "alert.cleared")
+        assert pushed is not None and pushed["alert"]["max_hourly_kwh"] == 10.0
+    finally:
+        tab.close()
     cleared = api.get("/me/alerts", params={"state": "cleared"}, token=token).json()
     assert [(a["state"], a["max_hourly_kwh"]) for a in cleared["items"]] == [("cleared", 10.0)]
     assert cleared["unacknowledged"] == 0

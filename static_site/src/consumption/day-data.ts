@@ -108,7 +108,8 @@ export function shapeDay(day: DayConsumption, now: Date = new Date()): DaySummar
     rows,
     totalKwh: withData.reduce((sum, r) => sum + (r.kwh ?? 0), 0),
     hoursWithData: withData.length,
-    hoursOverMax: rows.filter((r) => r.overMax).length,
+    // Estimated hours never raise alerts, so they do not count here either.
+    hoursOverMax: rows.filter((r) => r.overMax && !r.estimated).length,
     hoursMissing: rows.filter((r) => r.kwh === null && !r.future && !r.inProgress).length,
     hoursEstimated: rows.filter((r) => r.estimated).length,
     peak,

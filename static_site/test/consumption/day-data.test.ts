@@ -126,13 +126,14 @@ describe("estimated and in-progress hours", () => {
   it("flags estimated hours, and the hour in progress is not 'without readings'", () => {
     const hours = Array.from({ length: 24 }, (_, i) => ({
       start: `2026-03-10T${pad(i)}:00:00+02:00`,
-      kwh: i < 10 ? 0.5 : null,
+      kwh: i < 10 ? (i === 5 ? 3 : 0.5) : null,
       estimated: i >= 4 && i < 8,
       in_progress: i === 10,
     }));
     const s = shapeDay(day(hours), new Date("2026-03-10T08:30:00Z"));
     expect(s.rows.filter((r) => r.estimated).map((r) => r.label)).toEqual(["04:00", "05:00", "06:00", "07:00"]);
     expect(s.hoursEstimated).toBe(4);
+    expect(s.hoursOverMax).toBe(0); // 05:00 is over the maximum but estimated: never alerted
     expect(s.rows[10]?.inProgress).toBe(true);
     expect(s.hoursMissing).toBe(0); // 10:00 is in progress, later hours are still to come
     expect(toChartSeries(s).estimated.filter(Boolean)).toHaveLength(4);

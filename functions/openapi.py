@@ -295,7 +295,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "alerts",
         "user",
         response=AlertPage,
-        query=(*PAGE, "since", "unacknowledged"),
+        query=(*PAGE, "since", "unacknowledged", "state"),
         errors=(422,),
     ),
     Operation(
@@ -341,6 +341,7 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
     "since": {"type": "string", "format": "date-time"},
     "unacknowledged": {"type": "boolean"},
+    "state": {"type": "string", "enum": ["active", "cleared"], "description": "alert state"},
 }
 REQUIRED_QUERY: set[str] = set()  # per operation: Operation.required
 FILE_MEDIA = {".csv": "text/csv", ".xml": "application/atom+xml"}

@@ -59,6 +59,24 @@ class Settings(BaseSettings):
     MEASUREMENTS_DRAIN_WAIT_MS: int = Field(default=10, ge=0, le=10_000)
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
+    # Metering bounds and alerts (docs/alerts.md).
+    METER_ESTIMATE_GAP_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    METER_MAX_SPREAD_DAYS: int = Field(default=31, ge=1, le=366)
+    METER_MAX_READING_KWH: float = Field(default=1e9, gt=0, le=1e12)
+    INGEST_MAX_HOURS_PER_BATCH: int = Field(default=20_000, ge=1, le=1_000_000)
+    ALERT_BACKFILL_HOURS: int = Field(default=24, ge=1, le=24 * 366)
+    ALERT_MAX_PUSHES_PER_OWNER: int = Field(default=20, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _check_metering_bounds(self) -> Settings:
+        if self.METER_ESTIMATE_GAP_MINUTES > self.METER_MAX_SPREAD_DAYS * 24 * 60:
+            raise SettingsError("METER_ESTIMATE_GAP_MINUTES must not exceed METER_MAX_SPREAD_DAYS")
+        if self.INGEST_MAX_HOURS_PER_BATCH < self.METER_MAX_SPREAD_DAYS * 24 + 1:
+            raise SettingsError(
+                "INGEST_MAX_HOURS_PER_BATCH must be at least METER_MAX_SPREAD_DAYS * 24 + 1 "
+                "(the hours one reading may write), or such a reading could never be stored"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

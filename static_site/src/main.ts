@@ -14,7 +14,7 @@ import { browserConnectionEnv } from "./realtime/connection.ts";
 import { browserPeers, LiveUpdates } from "./realtime/live.ts";
 import { NOT_FOUND, ROUTES } from "./routes.ts";
 import type { Services } from "./services.ts";
-import { showAlertToast, showMissedAlertsToast } from "./ui/alert-toast.ts";
+import { showAlertSummary, showAlertToast, showClearedAlert, showMissedAlertsToast } from "./ui/alert-toast.ts";
 import { liveStatus } from "./ui/live-status.ts";
 import { Toasts } from "./ui/toast.ts";
 import { loadingState } from "./ui/states.ts";
@@ -110,7 +110,9 @@ live.onUnread((count) => {
 });
 live.onEvent((event) => {
   if (event.type === "alert") showAlertToast(toasts, event.notice, services.timeZone);
-  else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone);
+  else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone, event.total);
+  else if (event.type === "alert-cleared") showClearedAlert(toasts, event.notice, services.timeZone);
+  else if (event.type === "alerts-summary") showAlertSummary(toasts, event.summary, services.timeZone);
 });
 
 /** Connect for a signed-in client, disconnect on sign-out or for an administrator. */

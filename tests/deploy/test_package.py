@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from local import package
+from local.funchost.server import load_function_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,10 +148,11 @@ def _worker_validate(app_dir: Path, transport: str) -> dict[str, list[str]]:
 
 
 def _source_http_routes() -> set[tuple[str, str]]:
-    import function_app
+    # A fresh import: an app object indexed earlier in this process cannot be indexed again.
+    app = load_function_app(ROOT / "functions" / "function_app.py")
 
     routes = set()
-    for fn in function_app.app.get_functions():
+    for fn in app.get_functions():
         trigger = fn.get_trigger()
         if trigger.type == "httpTrigger":
             for method in json.loads(fn.get_function_json())["bindings"][0]["methods"]:

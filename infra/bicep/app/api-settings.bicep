@@ -48,7 +48,15 @@ var appSettings = {
   WEBPUBSUB_HUB: webPubSubHub
   MEASUREMENTS_TRANSPORT: 'servicebus'
   MEASUREMENTS_QUEUE: measurementsQueue
+  // Metering and alert bounds (docs/alerts.md); the values are the code's defaults.
+  METER_ESTIMATE_GAP_MINUTES: '60'
+  METER_MAX_SPREAD_DAYS: '31'
+  METER_MAX_READING_KWH: '1000000000'
+  INGEST_MAX_HOURS_PER_BATCH: '20000'
+  ALERT_BACKFILL_HOURS: '24'
+  ALERT_MAX_PUSHES_PER_OWNER: '20'
   // Identity-based connection for connection="SERVICEBUS_CONNECTION" (trigger and output binding).
+  // It also sends dead letters to <queue>-invalid through the SDK (shared/ingestion/servicebus.py).
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
 }
 

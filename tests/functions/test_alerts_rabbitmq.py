@@ -7,7 +7,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from local.funchost.rabbitmq.topology import declare_topology
+from local.funchost.server import host_command
 from shared.db import transaction
 from shared.ingestion.store import hour_ms
 from shared.models import Alert, StoredReading
@@ -51,7 +52,11 @@ def rabbit() -> str:
 
 @pytest.fixture
 def queue(rabbit: str) -> Iterator[str]:
+    """Declared up front, as deployments do: the RabbitMQ trigger never declares its queue."""
     name = f"test_alerts_{uuid.uuid4().hex[:10]}"
+    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
+    declare_topology(conn.channel(), name)
+    conn.close()
     yield name
     conn = pika.BlockingConnection(pika.URLParameters(rabbit))
     for q in (name, f"{name}.dlq"):
@@ -88,10 +93,9 @@ def two_hosts(migrated_url: str, rabbit: str, queue: str) -> Iterator[None]:
     try:
         for _ in range(2):
             port = free_port()
-            command = [sys.executable, "-m", "local.funchost", "--app", "functions/function_app.py"]
             procs.append(
                 subprocess.Popen(
-                    [*command, "--port", str(port)],
+                    host_command(Path("functions/function_app.py"), port),
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,

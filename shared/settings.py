@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     RABBITMQ_URL: str | None = None
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
+    # Fleet status (operator console): readings come every 10 minutes.
+    FLEET_LATE_AFTER_MINUTES: int = Field(default=30, ge=1, le=10_080)
+    FLEET_SILENT_AFTER_MINUTES: int = Field(default=120, ge=2, le=43_200)
+    DEADLETTER_TRANSPORT: Literal["auto", "rabbitmq", "servicebus", "none"] = "auto"
+    DEADLETTER_QUEUE: str = "measurements"
+    SERVICEBUS_CONNECTION: str | None = None
+
+    @model_validator(mode="after")
+    def _silent_after_late(self) -> Settings:
+        if self.FLEET_SILENT_AFTER_MINUTES <= self.FLEET_LATE_AFTER_MINUTES:
+            raise SettingsError(
+                f"FLEET_SILENT_AFTER_MINUTES ({self.FLEET_SILENT_AFTER_MINUTES}) must be greater "
+                f"than FLEET_LATE_AFTER_MINUTES ({self.FLEET_LATE_AFTER_MINUTES})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -24,6 +24,7 @@ Snapshot = Mapping[str, Any]
 REDACTED = "[redacted]"
 # Keys whose values are never written to the trail, whatever the caller passes.
 SECRET_KEY = re.compile(r"password|secret|token|key_hash|device_key|api_key|credential", re.I)
+ENTITY_TYPES = ("user", "device", "tariff", "deadletter")  # what GET /api/audit filters by
 ACTION_MAX = 64
 ENTITY_TYPE_MAX = 32
 

@@ -79,15 +79,10 @@ def scan_silence(session: Session, *, now: datetime, limits: Thresholds) -> list
     """Apply plan_silence at `now`; returns what changed (push it after commit)."""
     plan = plan_silence(_watches(session, now, limits), now, limits)
     ids = {w.device_id for w in (*plan.to_open, *plan.to_close)}
-    names = (
-        dict(
-            session.execute(select(Device.id, Device.description).where(Device.id.in_(ids)))
-            .tuples()
-            .all()
-        )
-        if ids
-        else {}
-    )
+    names: dict[str, str] = {}
+    if ids:
+        query = select(Device.id, Device.description).where(Device.id.in_(ids))
+        names = {device_id: description for device_id, description in session.execute(query)}
     events: list[SilenceEvent] = []
     for watch in plan.to_open:
         episode = SilenceEpisode(

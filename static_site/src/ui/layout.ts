@@ -13,8 +13,12 @@ export interface NavItem {
 /** Navigation per role; later features (alerts, support chat) add their entries here. */
 export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
   admin: [
+    { key: "overview", label: "Overview", href: "#/admin/overview", icon: "chart" },
     { key: "devices", label: "Devices", href: "#/admin/devices", icon: "meter" },
     { key: "users", label: "Users", href: "#/admin/users", icon: "users" },
+    { key: "admin-alerts", label: "Alerts", href: "#/admin/alerts", icon: "bell" },
+    { key: "deadletters", label: "Dead letters", href: "#/admin/deadletters", icon: "warning" },
+    { key: "audit", label: "Audit", href: "#/admin/audit", icon: "edit" },
     { key: "chat", label: "Support", href: "#/admin/chat", icon: "info" },
   ],
   client: [
@@ -88,7 +92,7 @@ export function createShell(appName: string, onLogout: () => void): Shell {
     replace(
       nav,
       navItems.map((item) =>
-        h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", {}, item.label)),
+        h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", { class: "nav-label" }, item.label)),
       ),
     );
     for (const link of nav.querySelectorAll<HTMLElement>(".nav-link")) renderBadge(link);

@@ -2,6 +2,7 @@
 
 import type { Role, User } from "../api/types.ts";
 import { h, icon, replace, type IconName } from "./dom.ts";
+import { autoCardTables } from "./table.ts";
 
 export interface NavItem {
   key: string;
@@ -66,6 +67,7 @@ export function createShell(appName: string, onLogout: () => void): Shell {
     logout,
   );
   const outlet = h("main", { class: "app-main", id: "main" });
+  autoCardTables(outlet); // tables become labelled cards under 640 px
   const root = h("div", { class: "app-shell" }, h("a", { class: "skip-link", href: "#main" }, "Skip to content"), header, outlet);
   let navItems: NavItem[] = [];
   const badges = new Map<string, number>();

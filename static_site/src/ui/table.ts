@@ -32,3 +32,18 @@ export function cardTable(testid: string, columns: Column[], rows: HTMLElement[]
   const table = h("table", { class: "table", testid }, h("thead", {}, head), h("tbody", {}, rows));
   return h("div", { class: "table-wrap" }, labelCells(table));
 }
+
+/**
+ * Label every data table that appears under `root` (any page, including pages that build their
+ * own tables), so all of them become cards on narrow screens. Compact tables (long numeric
+ * lists such as the hourly day table) keep their columns and scroll inside their box.
+ */
+export function autoCardTables(root: HTMLElement): MutationObserver {
+  const label = () => {
+    for (const table of root.querySelectorAll<HTMLTableElement>("table.table:not(.table-compact)")) labelCells(table);
+  };
+  const observer = new MutationObserver(label);
+  observer.observe(root, { childList: true, subtree: true });
+  label();
+  return observer;
+}

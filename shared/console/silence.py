@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from shared.console.fleet import Thresholds, classify, from_epoch_ms, status_condition
 from shared.console.models import SilenceEpisode
-from shared.models import Device, MeterState
+from shared.models import Device, MeterState, new_id
 
 Change = Literal["silent", "resumed"]
 
@@ -83,23 +83,27 @@ def scan_silence(session: Session, *, now: datetime, limits: Thresholds) -> list
     if ids:
         query = select(Device.id, Device.description).where(Device.id.in_(ids))
         names = {device_id: description for device_id, description in session.execute(query)}
-    events: list[SilenceEvent] = []
-    for watch in plan.to_open:
-        episode = SilenceEpisode(
-            device_id=watch.device_id,
-            owner_id=watch.owner_id,
-            last_reading_ms=watch.last_reading_ms,
+    opened = [
+        SilenceEpisode(
+            id=new_id(),
+            device_id=w.device_id,
+            owner_id=w.owner_id,
+            last_reading_ms=w.last_reading_ms,
             detected_at=now,
         )
-        session.add(episode)
-        session.flush()
-        events.append(_event("silent", episode.id, watch, names, now))
-    for watch in plan.to_close:
-        episode_row = session.get(SilenceEpisode, watch.open_episode_id)
-        if episode_row is not None:
-            episode_row.resumed_at = now
-            events.append(_event("resumed", episode_row.id, watch, names, now))
+        for w in plan.to_open
+    ]
+    session.add_all(opened)
+    closing = [w.open_episode_id for w in plan.to_close if w.open_episode_id is not None]
+    if closing:
+        session.execute(
+            update(SilenceEpisode).where(SilenceEpisode.id.in_(closing)).values(resumed_at=now)
+        )
     session.flush()
+    events = [
+        _event("silent", e.id, w, names, now) for e, w in zip(opened, plan.to_open, strict=True)
+    ]
+    events += [_event("resumed", str(w.open_episode_id), w, names, now) for w in plan.to_close]
     return events
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.console.deadletters import DeadLetterStore, DeadLettersUnavailable
+from shared.console.deadletters import DeadLetterStore, DeadLettersUnavailable, NoDeadLetters
 from shared.settings import Settings
 
 
@@ -18,7 +18,7 @@ def chosen_transport(settings: Settings) -> str:
 
 
 def dead_letter_store(settings: Settings) -> DeadLetterStore:
-    """The configured store; DeadLettersUnavailable (503) when none is."""
+    """The configured store; an empty one without a broker; 503 when half configured."""
     transport = chosen_transport(settings)
     if transport == "rabbitmq" and settings.RABBITMQ_URL:
         from shared.console.deadletters_rabbitmq import RabbitMqDeadLetters
@@ -30,7 +30,9 @@ def dead_letter_store(settings: Settings) -> DeadLetterStore:
         return ServiceBusDeadLetters.from_connection_string(
             settings.SERVICEBUS_CONNECTION, settings.DEADLETTER_QUEUE
         )
+    if transport == "none":
+        return NoDeadLetters()
     raise DeadLettersUnavailable(
-        "No message broker is configured (set RABBITMQ_URL, or SERVICEBUS_CONNECTION with a "
-        "connection string); readings over HTTP never dead-letter."
+        f"DEADLETTER_TRANSPORT is {transport} but its connection setting is missing "
+        "(RABBITMQ_URL, or SERVICEBUS_CONNECTION as a connection string)."
     )

@@ -63,6 +63,19 @@ class DeadLetterStore(Protocol):
         """Move the selected letters (or, with ids None, up to `limit`) back to the main queue."""
 
 
+class NoDeadLetters:
+    """No broker configured: readings come over HTTP, which answers per item and never
+    dead-letters, so there is nothing to list or replay."""
+
+    def list_letters(self, *, limit: int, offset: int) -> tuple[list[DeadLetter], int]:
+        """Always empty."""
+        return [], 0
+
+    def replay(self, *, ids: frozenset[str] | None, limit: int) -> ReplayResult:
+        """Nothing moves; every chosen id is reported missing."""
+        return ReplayResult([], sorted(ids) if ids is not None else [])
+
+
 def letter_id(raw: bytes, salt: str = "") -> str:
     """A stable id for a dead letter: a digest of what the queue holds (and its message id)."""
     return hashlib.sha256(salt.encode() + b"\0" + raw).hexdigest()[:32]

@@ -141,3 +141,13 @@ def test_an_unreachable_broker_is_a_503_problem(migrated_url: str) -> None:
         assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
         assert "amqp" not in r.text and "guest" not in r.text
         api.http.close()
+
+
+def test_without_a_broker_there_is_nothing_to_list_or_replay(migrated_url: str) -> None:
+    with serve_api(migrated_url, RABBITMQ_URL="", MEASUREMENTS_TRANSPORT="none") as base:
+        api = Api(base, "unused")
+        listed = api.get("/deadletters", token=api.admin_token).json()
+        assert listed == {"transport": "none", "items": [], "total": 0, "limit": 50, "offset": 0}
+        r = api.post("/deadletters/replay", json={"ids": ["a" * 32]}, token=api.admin_token)
+        assert r.json() == {"replayed": 0, "replayed_ids": [], "missing_ids": ["a" * 32]}
+        api.http.close()

@@ -59,7 +59,10 @@ export const adminDeadLettersPage: Page = ({ services, signal }) => {
   };
 
   const render = (page: DeadLetterPage) => {
-    summary.textContent = `${page.total} dead letter${page.total === 1 ? "" : "s"} on ${page.transport}.`;
+    summary.textContent =
+      page.transport === "none"
+        ? "No message broker is configured: readings arrive over HTTP, which answers each reading and never dead-letters."
+        : `${page.total} dead letter${page.total === 1 ? "" : "s"} on ${page.transport}.`;
     refreshButtons(page.total);
     if (page.total === 0) {
       replace(body, emptyState({ title: "No dead letters", message: "Every message so far was stored or counted as a duplicate.", icon: "check", testid: "deadletters-empty" }));

@@ -26,7 +26,7 @@ from local.funchost.cors import CorsPolicy, is_preflight
 from local.funchost.httpio import problem_response, to_func_request, to_web_response
 from local.funchost.invoke import RETURN, InvocationResult, invoke, is_output
 from local.funchost.queue_values import Body, QueueInvocationError, trigger_values
-from local.funchost.timer import TimerRunner
+from local.funchost.timer import TimerRunner, is_timer
 
 logger = logging.getLogger(__name__)
 # Like the Python worker's PYTHON_THREADPOOL_THREAD_COUNT. Few threads: on a 2-core machine more
@@ -88,7 +88,8 @@ class FunctionHost:
                 f"connection={queue.connection} cardinality={queue.cardinality}"
             )
         for other in self.catalog.other:
-            lines.append(f"{other.name}: {other.trigger_type} (not run by the local host)")
+            note = f"schedule {other.trigger.get('schedule')}" if is_timer(other) else "not run"
+            lines.append(f"{other.name}: {other.trigger_type} ({note})")
         return lines
 
     def log_functions(self, base_url: str) -> None:

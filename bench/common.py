@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from local.funchost.server import host_command
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_SECRET = "bench-secret-" + "b" * 40
@@ -67,17 +68,7 @@ def bench_env(database_url: str) -> dict[str, str]:
 def local_host(database_url: str) -> Iterator[str]:
     """Run the local Functions host in a subprocess; yield its /api base URL."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "local.funchost",
-        "--app",
-        "functions/function_app.py",
-        "--host-json",
-        "functions/host.json",
-        "--port",
-        str(port),
-    ]
+    command = host_command(Path("functions/function_app.py"), port)
     proc = subprocess.Popen(
         command,
         cwd=REPO_ROOT,

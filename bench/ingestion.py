@@ -1,8 +1,10 @@
 """End-to-end ingestion through the real RabbitMQ and the local host into MariaDB.
 
 Prints, from one run: the raw broker rate (publish, then consume with no work), the platform's
-rate on the same workload (200 devices, in order plus 10 % redelivered and 5 % late readings),
-and a naive pipeline (prefetch 1, one transaction per message) as the baseline.
+rate on the same workload (200 devices, in order plus 10 % redelivered and 5 % late readings)
+through the local host with the RabbitMQ trigger's real semantics (one message per invocation;
+the function drains the queue behind it), a naive pipeline (prefetch 1, one transaction per
+message) as the baseline, and the kit's batched anchor on the same broker and database server.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pika
 from sqlalchemy import func, select, text
 
 from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb
+from local.funchost.server import host_command
 from shared.db import create_db_engine, session_factory, transaction
 from shared.ingestion.messages import parse_body
 from shared.ingestion.service import ingest
@@ -29,6 +33,7 @@ from shared.metering import Reading, hourly_totals
 from shared.models import HourlyConsumption, StoredReading
 
 DB = "energy_bench_ingest"
+ANCHOR_DB = "energy_bench_anchor"
 AMQP = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 STEP_MS = 600_000
 
@@ -138,17 +143,7 @@ def platform_rate(url: str, queue: str, bodies: list[bytes], unique: int) -> flo
         "MEASUREMENTS_QUEUE": queue,
         "WEBPUBSUB_CONNECTION_STRING": "",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "local.funchost",
-        "--app",
-        "functions/function_app.py",
-        "--port",
-        str(free_port()),
-        "--log-level",
-        "WARNING",
-    ]
+    command = host_command(Path("functions/function_app.py"), free_port(), log_level="WARNING")
     proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL)
     sessions = session_factory(url)
 
@@ -190,6 +185,41 @@ def naive_rate(url: str, queue: str, bodies: list[bytes], seconds: float) -> flo
     return done / elapsed
 
 
+def kit_dir() -> Path:
+    """The team's reference kit (ENERGY_KIT_DIR, default ../shared beside the checkout)."""
+    return Path(os.environ.get("ENERGY_KIT_DIR", REPO_ROOT.parent / "shared"))
+
+
+def anchor_rate(messages: int, devices: int) -> float | None:
+    """The kit's simple batched pipeline on the same broker and database server, or None."""
+    script = kit_dir() / "bench" / "batched_pipeline.py"
+    if not script.is_file():
+        return None
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{ANCHOR_DB}`")
+        cur.execute(f"CREATE DATABASE `{ANCHOR_DB}` CHARACTER SET utf8mb4")
+    conn.close()
+    env = {
+        **os.environ,
+        "AMQP_URL": AMQP,
+        "DB_URL": f"mysql://root:@127.0.0.1:3306/{ANCHOR_DB}",
+        "N": str(messages),
+        "DEVICES": str(devices),
+        "QUEUE": f"bench.anchor.{uuid.uuid4().hex[:8]}",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=900
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        print(f"  anchor failed: {result.stderr[-500:]}", file=sys.stderr)
+        return None
+    return float(json.loads(lines[-1])["msg_s"])
+
+
 def check_totals(url: str, series: dict[str, list[Reading]], sample: int) -> int:
     """Compare stored hourly totals with the pure in-order recompute; return mismatches."""
     sessions = session_factory(url)
@@ -223,6 +253,7 @@ def main() -> None:
     raw = raw_consume(f"bench_raw_{tag}", len(bodies))
     rate = platform_rate(url, f"bench_measurements_{tag}", bodies, unique)
     mismatches = check_totals(url, series, sample=args.devices)
+    anchor = anchor_rate(len(bodies), args.devices)
     url_naive, ids_naive = fresh_database(args.devices)
     naive_bodies, _ = workload(ids_naive, args.readings, random.Random(12))
     naive = naive_rate(url_naive, f"bench_naive_{tag}", naive_bodies, args.naive_seconds)
@@ -240,6 +271,13 @@ def main() -> None:
         f"  naive (prefetch 1, 1 tx/msg): {naive:,.0f} messages/s  -> platform is "
         f"{rate / naive:.0f}x faster"
     )
+    if anchor is None:
+        print(f"  anchor:       not run (no {kit_dir() / 'bench' / 'batched_pipeline.py'})")
+    else:
+        print(
+            f"  anchor:       kit batched_pipeline.py {anchor:,.0f} msg/s (in-order data only) "
+            f"-> platform/anchor = {rate / anchor:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""Support chat gRPC service (ARCHITECTURE §3.4)."""
+"""Support chat gRPC service (docs/contracts.md, chat)."""

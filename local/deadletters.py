@@ -25,7 +25,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from local.funchost.rabbitmq_topology import (
+from local.funchost.rabbitmq.topology import (
     connection_parameters,
     dead_letter_queue,
     declare_topology,

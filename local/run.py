@@ -13,7 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from local.funchost.server import create_host, start_host
+from local.funchost.rabbitmq.topology import (
+    connection_parameters,
+    dead_letter_queue,
+    declare_topology,
+    redact,
+)
+from local.funchost.server import INDEX_ERRORS, create_host, refusal_message, start_host
 from local.webapp import build_webapp
 
 logger = logging.getLogger("local.run")
@@ -135,11 +141,37 @@ def _announce(api_url: str, web_url: str, database_url: str, pubsub: str) -> Non
     logger.info("  Demo data   make seed   |   Stop with Ctrl+C")
 
 
+def declare_queues() -> None:
+    """Declare the measurements queue and its dead-letter queue when RabbitMQ is configured.
+
+    A deployment step, not the host's: the RabbitMQ trigger never declares its queue (nor does
+    the Azure extension), so without this ingestion would wait for the first sensor to run.
+    """
+    url = os.environ.get("RABBITMQ_URL")
+    if not url:
+        return
+    import pika
+
+    queue = os.environ.get("MEASUREMENTS_QUEUE", "measurements")
+    connection = pika.BlockingConnection(connection_parameters(url, "local.run"))
+    try:
+        declare_topology(connection.channel(), queue)
+    finally:
+        connection.close()
+    logger.info(
+        "  RabbitMQ    declared %s and %s on %s", queue, dead_letter_queue(queue), redact(url)
+    )
+
+
 async def main_async(args: argparse.Namespace) -> None:
     """Start every local component and run until interrupted."""
     pubsub_runner, pubsub = await start_pubsub_twin(args.bind, args.pubsub_port)
     database_url = prepare_database(args.data_dir)
-    host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
+    declare_queues()
+    try:
+        host = create_host(FUNCTIONS_DIR / "function_app.py", FUNCTIONS_DIR / "host.json")
+    except INDEX_ERRORS as exc:
+        raise SystemExit(refusal_message(exc)) from None
     api_runner, api_port = await start_host(host, bind=args.bind, port=args.api_port)
     api_url = f"http://{args.bind}:{api_port}/api"
     chat, bridge_runner, bridge_port = await start_chat(

@@ -1,4 +1,4 @@
-"""The measurement message of ARCHITECTURE §2 and its wire encodings."""
+"""The measurement message (docs/contracts.md) and its wire encodings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The day view: a device's consumption per local hour of one day (ARCHITECTURE §3.1)."""
+"""The day view: a device's consumption per local hour of one day (docs/contracts.md)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,30 @@
-"""Apply Alembic migrations programmatically (no alembic.ini needed)."""
+"""Apply Alembic migrations programmatically (no alembic.ini needed).
+
+Alembic logs INFO lines when it is imported ("setup plugin ...") and on every run ("Context impl
+SQLiteImpl.", "Will assume non-transactional DDL."); from the runner, the seed or a test they
+are noise at every start. Unless the application configured the "alembic" logger itself, it is
+held at WARNING, and one line of ours says which revisions were applied (nothing when the
+database is already at head). `python -m shared.migrate` shows Alembic's own lines.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
+ALEMBIC_LOGGER = logging.getLogger("alembic")
+if ALEMBIC_LOGGER.level == logging.NOTSET:  # before the import below, which already logs
+    ALEMBIC_LOGGER.setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+logger = logging.getLogger(__name__)
 
 
 def alembic_config(url: str) -> Config:
@@ -20,14 +35,49 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Upgrade the database at url to revision."""
-    command.upgrade(alembic_config(url), revision)
+@contextmanager
+def _alembic_verbosity(verbose: bool) -> Iterator[None]:
+    """Let Alembic's INFO lines through for the duration of one command when verbose."""
+    previous = ALEMBIC_LOGGER.level
+    if verbose:
+        ALEMBIC_LOGGER.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        ALEMBIC_LOGGER.setLevel(previous)
 
 
-def downgrade(url: str, revision: str = "base") -> None:
-    """Downgrade the database at url to revision."""
-    command.downgrade(alembic_config(url), revision)
+def _run(url: str, revision: str, *, upgrade: bool, verbose: bool) -> list[str]:
+    """Run one Alembic command; return the revisions it applied (or reverted), in order."""
+    config = alembic_config(url)
+    steps: list[str] = []
+
+    def record(*, step: Any, **_: Any) -> None:
+        steps.append(str(step.up_revision_id))  # the upper end of the step, either way
+
+    config.attributes["on_version_apply"] = record
+    with _alembic_verbosity(verbose):
+        if upgrade:
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+    return steps
+
+
+def upgrade(url: str, revision: str = "head", *, verbose: bool = False) -> list[str]:
+    """Upgrade the database at url to revision; return the revisions applied."""
+    applied = _run(url, revision, upgrade=True, verbose=verbose)
+    if applied:
+        logger.info("database migrated: applied %s", ", ".join(applied))
+    return applied
+
+
+def downgrade(url: str, revision: str = "base", *, verbose: bool = False) -> list[str]:
+    """Downgrade the database at url to revision; return the revisions reverted."""
+    reverted = _run(url, revision, upgrade=False, verbose=verbose)
+    if reverted:
+        logger.info("database downgraded: reverted %s", ", ".join(reverted))
+    return reverted
 
 
 def main() -> None:
@@ -41,9 +91,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO)
     url = get_settings().DATABASE_URL
     if args.action == "upgrade":
-        upgrade(url, args.revision or "head")
+        upgrade(url, args.revision or "head", verbose=True)
     else:
-        downgrade(url, args.revision or "base")
+        downgrade(url, args.revision or "base", verbose=True)
 
 
 if __name__ == "__main__":

@@ -38,14 +38,22 @@ class Settings(BaseSettings):
     LOGIN_LOCKOUT_SECONDS: int = Field(default=300, ge=1)
     DB_POOL_SIZE: int = Field(default=20, ge=1)
     RABBITMQ_URL: str | None = None
+    # Queue ingestion: the transport (None: RabbitMQ when RABBITMQ_URL is set, Service Bus when
+    # a SERVICEBUS_CONNECTION setting is, else HTTP only) and the queue's name.
+    MEASUREMENTS_TRANSPORT: Literal["rabbitmq", "servicebus", "none"] | None = None
+    MEASUREMENTS_QUEUE: str = Field(default="measurements", min_length=1, max_length=200)
+    # RabbitMQ only: readings stored per transaction (the trigger's message and those drained
+    # behind it) and how long to wait for more once the queue is empty.
+    MEASUREMENTS_BATCH_MAX: int = Field(default=500, ge=1, le=65535)
+    MEASUREMENTS_DRAIN_WAIT_MS: int = Field(default=10, ge=0, le=10_000)
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
     # Fleet status (operator console): readings come every 10 minutes.
     FLEET_LATE_AFTER_MINUTES: int = Field(default=30, ge=1, le=10_080)
     FLEET_SILENT_AFTER_MINUTES: int = Field(default=120, ge=2, le=43_200)
-    DEADLETTER_TRANSPORT: Literal["auto", "rabbitmq", "servicebus", "none"] = "auto"
-    DEADLETTER_QUEUE: str = "measurements"
-    SERVICEBUS_CONNECTION: str | None = None
+    # Dead letters in the console: the ingestion queue's (None: follow MEASUREMENTS_*).
+    DEADLETTER_TRANSPORT: Literal["rabbitmq", "servicebus", "none"] | None = None
+    DEADLETTER_QUEUE: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _silent_after_late(self) -> Settings:

@@ -13,9 +13,6 @@ from shared import migrate
 from shared.db import dispose_all, session_factory
 from tests.utils.services import mariadb_database
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-KIT_DATA = REPO_ROOT.parent / "shared" / "data"
-
 os.environ.setdefault("APP_PROFILE", "test")
 os.environ.setdefault("JWT_SECRET", "test-secret-" + "x" * 40)
 os.environ.setdefault("ADMIN_USERNAME", "root-admin")

@@ -7,7 +7,6 @@ from local.funchost.bindings import (
     OutputSink,
     QueueInvoker,
     TriggerBinder,
-    default_registry,
 )
 from local.funchost.catalog import FunctionIndexError, HostFunction, HttpFunction, QueueFunction
 from local.funchost.config import HostConfig, load_host_config, parse_host_config
@@ -15,7 +14,14 @@ from local.funchost.cors import CorsPolicy
 from local.funchost.host import FunctionHost
 from local.funchost.queue_values import QueueInvocationError
 from local.funchost.routes import RouteTemplate, RouteTemplateError, compile_route
-from local.funchost.server import create_host, load_function_app, serve, start_host
+from local.funchost.server import (
+    create_host,
+    default_registry,
+    host_command,
+    load_function_app,
+    serve,
+    start_host,
+)
 
 __all__ = [
     "BinderFactory",
@@ -37,6 +43,7 @@ __all__ = [
     "compile_route",
     "create_host",
     "default_registry",
+    "host_command",
     "load_function_app",
     "load_host_config",
     "parse_host_config",

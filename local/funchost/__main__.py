@@ -10,7 +10,7 @@ from pathlib import Path
 
 from local.funchost.config import load_local_settings
 from local.funchost.host import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WORKERS
-from local.funchost.server import LOCAL_SETTINGS, create_host, serve
+from local.funchost.server import INDEX_ERRORS, LOCAL_SETTINGS, create_host, refusal_message, serve
 
 DEFAULT_PORT = 7071
 
@@ -41,15 +41,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings_path = args.settings or args.app.parent / LOCAL_SETTINGS
     port = args.port if args.port is not None else load_local_settings(settings_path).port
     port = DEFAULT_PORT if port is None else port
-    host = create_host(
-        args.app,
-        host_json if host_json.exists() else None,
-        settings_path=settings_path,
-        cors=args.cors,
-        cors_credentials=args.cors_credentials,
-        max_workers=args.workers,
-        max_body_bytes=args.max_body_bytes,
-    )
+    try:
+        host = create_host(
+            args.app,
+            host_json if host_json.exists() else None,
+            settings_path=settings_path,
+            cors=args.cors,
+            cors_credentials=args.cors_credentials,
+            max_workers=args.workers,
+            max_body_bytes=args.max_body_bytes,
+        )
+    except INDEX_ERRORS as exc:
+        raise SystemExit(refusal_message(exc)) from None
     asyncio.run(serve(host, bind=args.host, port=port))
 
 

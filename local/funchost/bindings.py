@@ -72,10 +72,3 @@ class BindingRegistry:
 def binding_type(binding: Mapping[str, Any]) -> str:
     """The `type` of a binding dict."""
     return str(binding.get("type", ""))
-
-
-def default_registry() -> BindingRegistry:
-    """The registry the CLI uses; broker binders are added here as they are written."""
-    from local.funchost import rabbitmq  # here: rabbitmq imports this module
-
-    return rabbitmq.register(BindingRegistry())

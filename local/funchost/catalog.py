@@ -124,10 +124,21 @@ def to_http_function(function: HostFunction, route_prefix: str) -> HttpFunction:
     return HttpFunction(function, route, template, methods)
 
 
+# Trigger types whose extension has no batching: RabbitMQTriggerAttribute has no Cardinality,
+# so Azure ignores `cardinality: many` and invokes the function once per message.
+SINGLE_MESSAGE_TRIGGERS = frozenset({"rabbitmqtrigger"})
+
+
 def to_queue_function(function: HostFunction) -> QueueFunction:
     """Describe a queue-triggered function for binders."""
     trigger = function.trigger
     cardinality = str(trigger.get("cardinality") or "one").lower()
+    if cardinality == "many" and function.trigger_type.lower() in SINGLE_MESSAGE_TRIGGERS:
+        raise FunctionIndexError(
+            f"function {function.name!r}: {function.trigger_type} has no batching "
+            "(the Azure RabbitMQ extension delivers one message per invocation and ignores "
+            "cardinality); remove cardinality='many' and take one message"
+        )
     connection = trigger.get("connection") or trigger.get("connectionStringSetting")
     data_type = trigger.get("dataType")
     return QueueFunction(

@@ -41,9 +41,50 @@ def get_key(mapping: Mapping[str, Any], key: str) -> Any:
     return next((value for name, value in mapping.items() if name.lower() == wanted), None)
 
 
+# Keys the Service Bus extension 5.x reads from host.json `extensions.serviceBus` (docs:
+# "Azure Service Bus bindings for Azure Functions", host.json settings). The local host runs no
+# Service Bus listener, but an unknown key here would be silently ignored in Azure.
+SERVICE_BUS_KEYS = (
+    "clientRetryOptions",
+    "prefetchCount",
+    "transportType",
+    "webProxy",
+    "autoCompleteMessages",
+    "maxAutoLockRenewalDuration",
+    "maxConcurrentCalls",
+    "maxConcurrentSessions",
+    "maxConcurrentCallsPerSession",
+    "maxMessageBatchSize",
+    "minMessageBatchSize",
+    "maxBatchWaitTime",
+    "sessionIdleTimeout",
+    "enableCrossEntityTransactions",
+)
+
+
+# The properties of the RabbitMQ extension's RabbitMQOptions (Config/RabbitMQOptions.cs).
+RABBITMQ_KEYS = ("prefetchCount", "connectionString", "queueName", "disableCertificateValidation")
+
+
+def check_known_keys(extensions: Mapping[str, Any], section: str, known: tuple[str, ...]) -> None:
+    """Refuse keys of `extensions.<section>` that the real extension does not read."""
+    values = get_key(extensions, section) or {}
+    if not isinstance(values, Mapping):
+        raise HostConfigError(f"extensions.{section} must be an object, got {values!r}")
+    wanted = {key.lower() for key in known}
+    unknown = sorted(key for key in values if key.lower() not in wanted)
+    if unknown:
+        raise HostConfigError(
+            f"extensions.{section} has keys the Azure extension does not read: {unknown}; "
+            f"known keys: {list(known)}"
+        )
+
+
 def parse_host_config(data: Mapping[str, Any]) -> HostConfig:
     """Build a HostConfig from parsed host.json content."""
     extensions = get_key(data, "extensions") or {}
+    check_known_keys(extensions, "serviceBus", SERVICE_BUS_KEYS)
+    check_known_keys(extensions, "rabbitMQ", RABBITMQ_KEYS)
     http = get_key(extensions, "http") or {}
     prefix = get_key(http, "routePrefix")
     if prefix is None:

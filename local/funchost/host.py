@@ -27,6 +27,7 @@ from local.funchost.httpio import problem_response, to_func_request, to_web_resp
 from local.funchost.invoke import RETURN, InvocationResult, invoke, is_output
 from local.funchost.queue_values import Body, QueueInvocationError, trigger_values
 from local.funchost.timer import TimerRunner, is_timer
+from local.funchost.worker_index import validate_app
 
 logger = logging.getLogger(__name__)
 # Like the Python worker's PYTHON_THREADPOOL_THREAD_COUNT. Few threads: on a 2-core machine more
@@ -49,8 +50,11 @@ class FunctionHost:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.config = config or HostConfig()
-        # get_functions() works only once per app object (contracts 1.1), so index here only.
-        self.catalog: Catalog = build_catalog(app.get_functions(), self.config.route_prefix)
+        # get_functions() works only once per app object, so index here only. Every function
+        # is validated as the Python worker does: one refusal fails the app (FunctionLoadError).
+        functions = app.get_functions()
+        validate_app(functions)
+        self.catalog: Catalog = build_catalog(functions, self.config.route_prefix)
         self.cors = cors
         self.registry = registry or BindingRegistry()
         self.max_body_bytes = max_body_bytes

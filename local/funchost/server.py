@@ -13,17 +13,53 @@ from pathlib import Path
 import azure.functions as func
 from aiohttp import web
 
-from local.funchost.bindings import BindingRegistry, default_registry
-from local.funchost.config import apply_values, load_host_config, load_local_settings
+from local.funchost import rabbitmq
+from local.funchost.bindings import BindingRegistry
+from local.funchost.catalog import FunctionIndexError
+from local.funchost.config import (
+    HostConfigError,
+    apply_values,
+    load_host_config,
+    load_local_settings,
+)
 from local.funchost.cors import CorsPolicy
 from local.funchost.host import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WORKERS, FunctionHost
+from local.funchost.worker_index import FunctionLoadError
 
 logger = logging.getLogger(__name__)
 LOCAL_SETTINGS = "local.settings.json"
+# What makes the host refuse an app: the worker's refusal, a function it cannot serve, a
+# host.json key the real runtime does not read.
+INDEX_ERRORS = (FunctionLoadError, FunctionIndexError, HostConfigError)
+
+
+def refusal_message(exc: BaseException) -> str:
+    """What the host prints when it refuses the app (Azure then reports 0 functions found)."""
+    return f"Worker failed to index functions: {exc}\n0 functions found; the host does not start."
 
 
 class AppLoadError(RuntimeError):
     """The app module cannot be imported or holds no FunctionApp."""
+
+
+def default_registry() -> BindingRegistry:
+    """The registry the CLI uses: the RabbitMQ binder and output sink."""
+    return rabbitmq.register(BindingRegistry())
+
+
+def host_command(app: Path, port: int, *, log_level: str = "INFO") -> list[str]:
+    """The command line that starts this host as its own process (tests, benchmarks)."""
+    return [
+        sys.executable,
+        "-m",
+        "local.funchost",
+        "--app",
+        str(app),
+        "--port",
+        str(port),
+        "--log-level",
+        log_level,
+    ]
 
 
 def load_function_app(app_path: Path, attribute: str = "app") -> func.FunctionApp:

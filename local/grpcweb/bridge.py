@@ -121,6 +121,11 @@ class Reply:
         return self.response
 
 
+def client_went_away(request: web.Request) -> None:
+    """One quiet line for a caller that disconnected mid-call (a closed chat tab)."""
+    logger.debug("client went away during %s; upstream call cancelled", request.path)
+
+
 async def relay(request: web.Request, reply: Reply, message: bytes) -> web.StreamResponse:
     """Call the upstream method and relay its messages and status."""
     channel = request.app[CHANNEL]
@@ -150,6 +155,13 @@ async def relay(request: web.Request, reply: Reply, message: bytes) -> web.Strea
     except grpc.aio.AioRpcError as error:
         code = error.code().value[0]
         return await reply.finish(code, error.details() or "", error.trailing_metadata())
+    except ConnectionResetError:  # the browser tab closed: routine, not an error
+        client_went_away(request)
+        return reply.response
+    except asyncio.CancelledError:  # aiohttp cancels the handler when the client disconnects
+        if request.transport is None or request.transport.is_closing():
+            client_went_away(request)
+        raise
     finally:
         call.cancel()  # no-op when finished; stops the upstream call if the client went away
         headers.cancel()

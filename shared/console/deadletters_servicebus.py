@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from azure.core.exceptions import AzureError
 from azure.servicebus import (
     ServiceBusClient,
     ServiceBusMessage,
     ServiceBusReceivedMessage,
     ServiceBusSubQueue,
 )
-from azure.servicebus.exceptions import ServiceBusError
 
 from shared.console.deadletters import (
     MAX_SCAN,
@@ -32,6 +32,8 @@ from shared.console.deadletters import (
 INVALID_SUFFIX = "-invalid"
 RECEIVE_BATCH = 100
 RECEIVE_WAIT_S = 2.0
+# SDK and credential failures, a malformed connection string, no connection setting at all.
+UNAVAILABLE = (AzureError, ValueError, RuntimeError)
 Source = tuple[str, ServiceBusSubQueue | None, bool]  # queue, sub-queue, holds envelopes
 
 
@@ -78,11 +80,6 @@ class ServiceBusDeadLetters:
             (queue, ServiceBusSubQueue.DEAD_LETTER, False),
         )
 
-    @classmethod
-    def from_connection_string(cls, connection_string: str, queue: str) -> ServiceBusDeadLetters:
-        """A store on the namespace of a connection string."""
-        return cls(lambda: ServiceBusClient.from_connection_string(connection_string), queue)
-
     def list_letters(self, *, limit: int, offset: int) -> tuple[list[DeadLetter], int]:
         """Peek both sources; the total is what was seen (up to MAX_SCAN)."""
         wanted = min(offset + limit, MAX_SCAN)
@@ -93,7 +90,7 @@ class ServiceBusDeadLetters:
                     with client.get_queue_receiver(queue, sub_queue=sub_queue) as receiver:
                         peeked = receiver.peek_messages(max_message_count=MAX_SCAN)
                     letters.extend(parse_message(m, dead_lettered=not envelopes) for m in peeked)
-        except ServiceBusError as exc:
+        except UNAVAILABLE as exc:
             raise DeadLettersUnavailable(f"Service Bus failed: {type(exc).__name__}.") from exc
         return letters[offset:wanted], len(letters)
 
@@ -105,7 +102,7 @@ class ServiceBusDeadLetters:
                 for queue, sub_queue, envelopes in self.sources:
                     with client.get_queue_receiver(queue, sub_queue=sub_queue) as receiver:
                         _replay_from(receiver, sender, not envelopes, ids, limit, replayed)
-        except ServiceBusError as exc:
+        except UNAVAILABLE as exc:
             raise DeadLettersUnavailable(f"Service Bus failed: {type(exc).__name__}.") from exc
         found = {letter.id for letter in replayed}
         return ReplayResult(replayed, sorted(ids - found) if ids is not None else [])

@@ -7,6 +7,9 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from shared.db import transaction
 from shared.ingestion.messages import Measurement, Rejection, dead_letter, parse_body, parse_item
 from shared.ingestion.service import BatchOutcome, ingest
@@ -53,6 +56,52 @@ def store_batch(
         outcome = ingest(session, items)
     notify_committed(notifier or default_notifier(), outcome, _owners(platform, outcome))
     return outcome
+
+
+def is_systemic(exc: BaseException) -> bool:
+    """True for failures that are not the messages' fault: the database is unreachable."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
+
+
+def queue_batch_letters(
+    platform: Platform, bodies: Sequence[str | bytes], notifier: Notifier | None = None
+) -> list[str | None]:
+    """Store queue bodies; per body, its dead-letter envelope (None when stored or a duplicate).
+
+    A data-caused failure of the batch is isolated by bisection inside this call (no pauses,
+    no redelivery): the message that still fails alone is dead-lettered with the error as its
+    reason, and its neighbours are stored. A systemic failure (database unreachable) raises,
+    so the caller leaves the messages to the broker.
+    """
+    now_ms = int(time.time() * 1000)
+    items = [parse_body(body, now_ms=now_ms) for body in bodies]
+    reasons = _store_isolating(platform, items, notifier)
+    return [
+        None if reason is None else dead_letter(reason, body, received_at_ms=now_ms)
+        for body, reason in zip(bodies, reasons, strict=True)
+    ]
+
+
+def _store_isolating(
+    platform: Platform, items: Sequence[Measurement | Rejection], notifier: Notifier | None
+) -> list[str | None]:
+    try:
+        outcome = store_batch(platform, items, notifier)
+    except Exception as exc:
+        if is_systemic(exc):
+            raise
+        if len(items) == 1:
+            logger.exception("a message fails ingestion on its own; dead-lettered")
+            return [f"ingestion failed: {type(exc).__name__}"]
+        middle = len(items) // 2
+        left = _store_isolating(platform, items[:middle], notifier)
+        return left + _store_isolating(platform, items[middle:], notifier)
+    return [
+        (result.reason or "rejected") if result.status == "rejected" else None
+        for result in outcome.results
+    ]
 
 
 def process_queue_batch(

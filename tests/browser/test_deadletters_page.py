@@ -51,8 +51,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, queue: str) -> Iterator[P
     with run_platform(
         tmp_path_factory.mktemp("deadletter-platform"),
         RABBITMQ_URL=RABBIT_URL,
-        MEASUREMENTS_QUEUE=queue,
-        DEADLETTER_QUEUE=queue,
+        MEASUREMENTS_QUEUE=queue,  # the console follows the ingestion queue
     ) as running:
         yield running
 

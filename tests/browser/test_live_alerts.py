@@ -325,7 +325,7 @@ def test_alerts_page_pages_newest_first_and_a_new_alert_appears_on_top(
 def test_a_silently_dead_socket_is_noticed_by_the_keepalive_and_missed_alerts_caught_up(
     new_page: Any, api: Api, platform: Platform
 ) -> None:
-    """Field notes §4.9: live updates that stop without any error. Playwright sits between the
+    """Live updates that stop without any error (docs/architecture.md). Playwright sits between the
     page and the twin and, from some moment on, swallows everything the server sends (alerts
     and pongs alike) while the socket stays open. The keepalive must notice (ping, no pong),
     reconnect and catch up. The fake clock lets 40 s of timers pass at once."""

@@ -27,8 +27,8 @@ from tests.deploy.bicep import (
     walk,
 )
 
-# Resource types and API versions the templates may use. From contracts.md §4.1 ("Use" column,
-# versions the Bicep type index knows), children at their parent's version.
+# Resource types and API versions the templates may use: the versions they were written against,
+# each known to the Bicep type index, children at their parent's version.
 ALLOWED_TYPES = {
     "Microsoft.Web/serverfarms": {"2024-04-01"},
     "Microsoft.Web/sites": {"2024-04-01"},
@@ -52,7 +52,7 @@ ALLOWED_TYPES = {
     "Microsoft.OperationalInsights/workspaces": {"2023-09-01"},
     "Microsoft.KeyVault/vaults": {"2024-11-01", "2023-07-01"},
     "Microsoft.KeyVault/vaults/secrets": {"2024-11-01", "2023-07-01"},
-    # Not in §4.1; each version is a folder of Azure/bicep-types-az `generated/` (looked up,
+    # Added later; each version is a folder of Azure/bicep-types-az `generated/` (looked up,
     # not compiled): the resource group of a subscription-scope deployment, RBAC, the registry
     # azd pushes the chat image to, and the chat app's user-assigned identity.
     "Microsoft.Resources/resourceGroups": {"2024-03-01"},

@@ -15,8 +15,10 @@ API_SETTINGS = BICEP_DIR / "app" / "api-settings.bicep"
 # Read by the code but deliberately not set in Azure, with the reason.
 NOT_IN_AZURE = {
     # RabbitMQ is the local/compose transport; RabbitMQ triggers are not available on Flex
-    # Consumption (contracts.md §1.6). Azure sets MEASUREMENTS_TRANSPORT=servicebus instead.
+    # Consumption (docs/architecture.md). Azure sets MEASUREMENTS_TRANSPORT=servicebus instead.
     "RABBITMQ_URL": "local and compose transport only",
+    "MEASUREMENTS_BATCH_MAX": "RabbitMQ drain only; Service Bus batches come from host.json",
+    "MEASUREMENTS_DRAIN_WAIT_MS": "RabbitMQ drain only",
 }
 # Set in Azure but read by the platform, not by our code, with the reason.
 READ_BY_THE_PLATFORM = {
@@ -103,7 +105,7 @@ def code_settings() -> set[str]:
 
 def test_extraction_finds_what_the_code_reads() -> None:
     assert {"DATABASE_URL", "JWT_SECRET", "WEBPUBSUB_CONNECTION_STRING"} <= settings_fields()
-    assert {"MEASUREMENTS_TRANSPORT", "MEASUREMENTS_QUEUE"} <= environ_reads()
+    assert {"MEASUREMENTS_TRANSPORT", "MEASUREMENTS_QUEUE"} <= settings_fields()
     assert {"SERVICEBUS_CONNECTION", "RABBITMQ_URL"} <= binding_connections()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tarfile
 import venv
 import zipfile
@@ -16,7 +17,7 @@ from local import package
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Routes of the REST contract (ARCHITECTURE.md §3.1) that must be indexed by the host.
+# Routes of the REST contract (docs/contracts.md) that must be indexed by the host.
 CONTRACT_ROUTES = {
     ("POST", "auth/login"),
     ("POST", "auth/refresh"),
@@ -113,6 +114,38 @@ def _index(python: Path, app_dir: Path, transport: str) -> dict[str, object]:
     return json.loads(result.stdout)
 
 
+# Run with the project's interpreter: the artifact's own modules first, then our worker rules.
+VALIDATE_FUNCTIONS = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import function_app
+from local.funchost.worker_index import FunctionLoadError, validate_function
+result = {"indexed": [], "refused": []}
+for fn in function_app.app.get_functions():
+    try:
+        validate_function(fn)
+        result["indexed"].append(fn.get_function_name())
+    except FunctionLoadError as exc:
+        result["refused"].append(str(exc))
+json.dump(result, sys.stdout)
+"""
+
+
+def _worker_validate(app_dir: Path, transport: str) -> dict[str, list[str]]:
+    """Index the deployed tree with the Python worker's rules (local.funchost.worker_index)."""
+    env = {**_artifact_env(transport), "PYTHONPATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", VALIDATE_FUNCTIONS, str(app_dir), str(ROOT)],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def _source_http_routes() -> set[tuple[str, str]]:
     import function_app
 
@@ -152,6 +185,9 @@ def test_artifact_from_clean_checkout_installs_and_indexes(tmp_path: Path) -> No
         ("none", None, None, None),
     ):
         indexed = _index(python, app_dir, transport)
+        verdict = _worker_validate(app_dir, transport)
+        assert verdict["refused"] == [], transport  # the worker would find 0 functions
+        assert len(verdict["indexed"]) == len(indexed["functions"]), transport  # type: ignore[arg-type]
         assert Path(str(indexed["shared"])).resolve().is_relative_to(app_dir.resolve())
         functions = indexed["functions"]
         assert isinstance(functions, list)

@@ -12,7 +12,7 @@ import pika
 import pika.exceptions
 import pytest
 
-from local.funchost.rabbitmq_topology import declare_topology
+from local.funchost.rabbitmq.topology import declare_topology
 from tests.functions.conftest import Api, serve_api
 from tests.utils.services import free_port, unavailable
 
@@ -63,7 +63,13 @@ def queue() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api_base_url(migrated_url: str, queue: str) -> Iterator[str]:
-    env = {"RABBITMQ_URL": URL, "DEADLETTER_QUEUE": queue, "MEASUREMENTS_TRANSPORT": "none"}
+    # ingestion off (nothing consumes the queue), dead letters read from RabbitMQ
+    env = {
+        "RABBITMQ_URL": URL,
+        "DEADLETTER_QUEUE": queue,
+        "MEASUREMENTS_TRANSPORT": "none",
+        "DEADLETTER_TRANSPORT": "rabbitmq",
+    }
     with serve_api(migrated_url, **env) as base:
         yield base
 
@@ -134,7 +140,11 @@ def test_replay_selected_then_all_moves_originals_back_and_is_audited(api: Api, 
 
 def test_an_unreachable_broker_is_a_503_problem(migrated_url: str) -> None:
     closed = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"  # nobody listens there
-    env = {"RABBITMQ_URL": closed, "MEASUREMENTS_TRANSPORT": "none"}
+    env = {
+        "RABBITMQ_URL": closed,
+        "MEASUREMENTS_TRANSPORT": "none",
+        "DEADLETTER_TRANSPORT": "rabbitmq",
+    }
     with serve_api(migrated_url, **env) as base:
         api = Api(base, "unused")
         r = api.get("/deadletters", token=api.admin_token)
@@ -144,7 +154,8 @@ def test_an_unreachable_broker_is_a_503_problem(migrated_url: str) -> None:
 
 
 def test_without_a_broker_there_is_nothing_to_list_or_replay(migrated_url: str) -> None:
-    with serve_api(migrated_url, RABBITMQ_URL="", MEASUREMENTS_TRANSPORT="none") as base:
+    env = {"RABBITMQ_URL": "", "MEASUREMENTS_TRANSPORT": "none", "DEADLETTER_TRANSPORT": "none"}
+    with serve_api(migrated_url, **env) as base:
         api = Api(base, "unused")
         listed = api.get("/deadletters", token=api.admin_token).json()
         assert listed == {"transport": "none", "items": [], "total": 0, "limit": 50, "offset": 0}

@@ -108,3 +108,22 @@ def test_bad_bodies_are_4xx(api: Api) -> None:
             headers={"Content-Type": "application/json"},
         )
         assert r.status_code in (400, 422), raw[:10]
+
+
+def test_a_value_too_large_for_a_float_is_a_rejection_not_a_lost_batch(api: Api) -> None:
+    device = api.create_device()
+    start = _hour_ago_ms()
+    body = (
+        f'[{{"timestamp": {start}, "device_id": "{device["id"]}", "measurement_value": 1.0}},'
+        f'{{"timestamp": {start + 600_000}, "device_id": "{device["id"]}", '
+        f'"measurement_value": 1{"0" * 400}}}]'
+    )
+    r = api.post(
+        "/measurements",
+        content=body,
+        headers={"X-Device-Key": device["device_key"], "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["stored", "rejected"]
+    assert "out of range" in results[1]["reason"]

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,6 +24,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from local.funchost.rabbitmq.topology import declare_topology
+from local.funchost.server import host_command
 from sensor_client.message import Measurement as SensorMeasurement
 from sensor_client.transports.rabbitmq import RabbitMqTransport
 from shared.db import transaction
@@ -73,15 +74,7 @@ class Host:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "local.funchost",
-            "--app",
-            "functions/function_app.py",
-            "--port",
-            str(self.port),
-        ]
+        command = host_command(Path("functions/function_app.py"), self.port)
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -116,7 +109,11 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
 
 @pytest.fixture
 def queue(rabbit: str) -> Iterator[str]:
+    """The measurements queue, declared up front as deployments do (the trigger does not)."""
     name = f"test_measurements_{uuid.uuid4().hex[:10]}"
+    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
+    declare_topology(conn.channel(), name)
+    conn.close()
     yield name
     conn = pika.BlockingConnection(pika.URLParameters(rabbit))
     channel = conn.channel()
@@ -341,6 +338,19 @@ def test_bad_messages_are_dead_lettered_while_good_ones_flow(
     conn = pika.BlockingConnection(pika.URLParameters(rabbit))
     channel = conn.channel()
     channel.confirm_delivery()
+    nested = "[" * 1000 + "]" * 1000
+    huge_int = (
+        f'{{"timestamp": {START_MS}, "device_id": "{ids[0]}", "measurement_value": 1{"0" * 400}}}'
+    )
+    oversize = json.dumps(
+        {
+            "timestamp": START_MS,
+            "device_id": ids[0],
+            "measurement_value": 1,
+            "x": "\U0001d11e" * 250_000,
+        },
+        ensure_ascii=False,
+    )
     bad = [
         b"{not json",
         json.dumps(
@@ -349,6 +359,9 @@ def test_bad_messages_are_dead_lettered_while_good_ones_flow(
         json.dumps(
             {"timestamp": START_MS, "device_id": ids[0], "measurement_value": "high"}
         ).encode(),
+        nested.encode(),
+        huge_int.encode(),
+        oversize.encode(),
     ]
     good = [
         json.dumps(
@@ -369,15 +382,23 @@ def test_bad_messages_are_dead_lettered_while_good_ones_flow(
         method, _props, body = channel.basic_get(f"{queue}.dlq", auto_ack=True)
         if method is not None:
             letters.append(json.loads(body))
-        return len(letters) == 3
+        return len(letters) == len(bad)
 
-    wait_for(collect, 30, "three dead letters")
+    wait_for(collect, 30, "a dead letter for each bad message")
     conn.close()
     reasons = sorted(letter["reason"] for letter in letters)
+    assert all(reasons), reasons  # every one says why
     assert any("malformed JSON" in r for r in reasons)
+    assert any("nested too deeply" in r for r in reasons)
     assert any("unknown device" in r for r in reasons)
     assert any("number" in r for r in reasons)
-    assert {letter["message"].encode() for letter in letters} == set(bad)
+    assert any("out of range" in r for r in reasons)
+    assert any("a reading may be at most" in r for r in reasons)
+    small = {letter["message"].encode() for letter in letters if not letter.get("truncated")}
+    assert small == set(bad) - {oversize.encode()}
+    [cut] = [letter for letter in letters if letter.get("truncated")]
+    assert cut["size_bytes"] == len(oversize.encode()) and oversize.startswith(cut["message"])
+    assert len(json.dumps(cut).encode()) < 64 * 1024  # the dead letter is capped
 
 
 def test_two_consumers_on_one_queue_count_everything_once(

@@ -17,7 +17,7 @@ import pika.exceptions
 import pytest
 
 from local.deadletters import main, parse_dead_letter
-from local.funchost.rabbitmq_topology import declare_topology
+from local.funchost.rabbitmq.topology import declare_topology
 from tests.utils.services import unavailable
 
 pytestmark = pytest.mark.rabbitmq

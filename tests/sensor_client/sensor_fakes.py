@@ -9,7 +9,6 @@ from sensor_client.errors import TransportError
 from sensor_client.message import Measurement
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-COURSE_CSV = REPO_ROOT.parent / "shared" / "data" / "sensor.csv"
 DEVICE = "3f2b8c1e-9a4d-4e6f-8b1a-2c3d4e5f6a7b"
 
 

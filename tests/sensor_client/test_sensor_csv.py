@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sensor_fakes import COURSE_CSV
 
 from sensor_client.csvsource import CsvFormatError, Reading, read_csv
 from sensor_client.errors import InputError
+from tests.utils.kit import sensor_csv
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -38,9 +38,7 @@ def test_timestamp_rows_iso_and_epoch_ms_with_header(tmp_path: Path) -> None:
 
 
 def test_course_csv_reads_whole(tmp_path: Path) -> None:
-    if not COURSE_CSV.exists():
-        pytest.skip(f"{COURSE_CSV} not present")
-    source = read_csv(COURSE_CSV)
+    source = read_csv(sensor_csv())
     assert len(source.readings) == 3999
     assert source.readings[0].value_kwh == 0
     assert 47_000 < source.readings[-1].value_kwh < 48_000

@@ -32,3 +32,15 @@ def test_production_refuses_the_default_admin_password() -> None:
 def test_production_accepts_real_secrets() -> None:
     settings = Settings(APP_PROFILE="production", JWT_SECRET="s" * 40, ADMIN_PASSWORD="p" * 16)
     assert not settings.uses_default_admin
+
+
+def test_measurements_transport_and_queue_are_settings() -> None:
+    settings = Settings(APP_PROFILE="local", MEASUREMENTS_TRANSPORT="servicebus")
+    assert (settings.MEASUREMENTS_TRANSPORT, settings.MEASUREMENTS_QUEUE) == (
+        "servicebus",
+        "measurements",
+    )
+    with pytest.raises(ValidationError, match="MEASUREMENTS_TRANSPORT"):
+        Settings(APP_PROFILE="local", MEASUREMENTS_TRANSPORT="kafka")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="MEASUREMENTS_BATCH_MAX"):
+        Settings(APP_PROFILE="local", MEASUREMENTS_BATCH_MAX=0)

@@ -1,4 +1,4 @@
-/** Shapes of the REST API v1 (ARCHITECTURE.md §3.1), as the server sends them. */
+/** Shapes of the REST API v1 as the server sends them (docs/contracts.md, /api/openapi.json). */
 
 export type Role = "admin" | "client";
 

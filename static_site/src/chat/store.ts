@@ -3,9 +3,10 @@
  *
  * One Subscribe stream per tab (a client: its own conversation; an administrator: all). Every
  * (re)connect resumes each loaded conversation from the last seq we hold (`resume_after_seq`),
- * so nothing is missed or shown twice across a network drop or a server restart (field notes §5:
- * "an agent misses another agent's reply after a reconnect"). After the server's Ready the
- * conversation list is re-read, which catches conversations and counters that changed meanwhile.
+ * so nothing is missed or shown twice across a network drop or a server restart (a known failure
+ * of support chats: an agent misses another agent's reply after a reconnect; docs/contracts.md).
+ * After the server's Ready the conversation list is re-read, which catches conversations and
+ * counters that changed meanwhile.
  * The stream reconnects with backoff and jitter when it ends or fails, and when it has been
  * silent far longer than the server's heartbeat.
  */

@@ -2,9 +2,9 @@
  * A self-healing Web PubSub client connection: negotiate → WebSocket (`json.webpubsub.azure.v1`)
  * → `connected` → live; on any loss, back off with jitter and negotiate again (tokens expire).
  *
- * Liveness is checked, not assumed (field notes §4.9, "live updates silently stop"): a keepalive
- * ping whose pong never comes, a timer gap that shows the laptop slept, a tab becoming visible,
- * and the browser's `online` event all lead to a fresh connection. The caller catches up from
+ * Liveness is checked, not assumed (live updates can stop silently; docs/architecture.md): a
+ * keepalive ping whose pong never comes, a timer gap that shows the laptop slept, a tab becoming
+ * visible, and the browser's `online` event all lead to a fresh connection. The caller catches up from
  * the REST API on every `connected`, so a drop loses nothing.
  */
 

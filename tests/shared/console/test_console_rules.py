@@ -101,3 +101,32 @@ def test_silence_message_names_the_device_and_times() -> None:
 def test_silent_threshold_must_exceed_late_threshold() -> None:
     with pytest.raises(ValueError, match="FLEET_SILENT_AFTER_MINUTES"):
         Settings(FLEET_LATE_AFTER_MINUTES=60, FLEET_SILENT_AFTER_MINUTES=60)
+
+
+@pytest.mark.parametrize(
+    ("settings", "environ", "expected"),
+    [
+        ({}, {}, "none"),
+        ({"RABBITMQ_URL": "amqp://x"}, {}, "rabbitmq"),
+        ({}, {"SERVICEBUS_CONNECTION__fullyQualifiedNamespace": "ns"}, "servicebus"),
+        ({"RABBITMQ_URL": "amqp://x", "MEASUREMENTS_TRANSPORT": "none"}, {}, "none"),
+        ({"MEASUREMENTS_TRANSPORT": "none", "DEADLETTER_TRANSPORT": "rabbitmq"}, {}, "rabbitmq"),
+    ],
+)
+def test_dead_letters_follow_ingestion_unless_told_otherwise(
+    settings: dict[str, str],
+    environ: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.console.deadletter_stores import chosen_transport, dead_letter_queue
+
+    for name in ("RABBITMQ_URL", "MEASUREMENTS_TRANSPORT", "MEASUREMENTS_QUEUE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("DEADLETTER_TRANSPORT", "DEADLETTER_QUEUE"):
+        monkeypatch.delenv(name, raising=False)
+    configured = Settings(**settings)  # type: ignore[arg-type]
+    assert chosen_transport(configured, environ) == expected
+    assert dead_letter_queue(configured) == "measurements"
+    assert dead_letter_queue(Settings(MEASUREMENTS_QUEUE="q2")) == "q2"
+    assert dead_letter_queue(Settings(MEASUREMENTS_QUEUE="q2", DEADLETTER_QUEUE="q3")) == "q3"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from shared.metering import (
     HOUR_MS,
@@ -17,8 +16,6 @@ from shared.metering import (
 )
 
 MINUTE_MS = 60_000
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SENSOR_CSV = REPO_ROOT.parent / "shared" / "data" / "sensor.csv"
 
 
 def utc_ms(text: str) -> int:

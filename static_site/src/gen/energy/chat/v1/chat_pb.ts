@@ -1,4 +1,4 @@
-// Support chat between clients and administrators (ARCHITECTURE §3.4).
+// Support chat between clients and administrators (docs/contracts.md, chat).
 //
 // Browsers reach this service through gRPC-Web, so every RPC is unary or server streaming.
 // Authorization: the platform's access token in the `authorization` metadata as

@@ -1,11 +1,12 @@
 """Bind `rabbitMQTrigger` functions to a real RabbitMQ and publish `rabbitMQ` outputs.
 
-host.json `extensions.rabbitMQ` (all optional):
-  prefetchCount (30, as in Azure), maxBatchSize (= prefetchCount; `cardinality: many` only),
-  batchWaitMilliseconds (20), maxDeliveryAttempts (5), retryBackoffMilliseconds (100),
-  maxRetryBackoffMilliseconds (5000), minAttemptIntervalMilliseconds (5000; see rabbitmq_retry).
-The connection URL comes from the environment variable named by the trigger's
-`connectionStringSetting`; without it the function is not bound (a warning says so).
+host.json `extensions.rabbitMQ` takes what the Azure extension's `RabbitMQOptions` reads:
+`prefetchCount` (30 by default), `connectionString`, `queueName`,
+`disableCertificateValidation`. Any other key is refused: the real extension would ignore it
+silently (it has no batching, no retry tuning), and a local host that honoured it would test a
+platform Azure does not run. The connection URL comes from the environment variable named by
+the trigger's `connectionStringSetting`; without it the function is not bound (a warning says
+so). See consumer.py for the delivery semantics.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import contextvars
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from local.funchost.bindings import BindingRegistry, QueueInvoker, binding_type
 from local.funchost.catalog import QueueFunction
-from local.funchost.config import HostConfigError, get_key
-from local.funchost.rabbitmq_consumer import Consumer, ConsumerOptions, Outputs
-from local.funchost.rabbitmq_topology import output_bodies, publish_all, url_from_setting
+from local.funchost.config import RABBITMQ_KEYS, HostConfigError, check_known_keys, get_key
+from local.funchost.rabbitmq.consumer import Consumer, ConsumerOptions, Outputs
+from local.funchost.rabbitmq.topology import output_bodies, publish_all, url_from_setting
 
 logger = logging.getLogger(__name__)
 TRIGGER_TYPE = "rabbitMQTrigger"
@@ -34,24 +35,12 @@ DEFAULT_STOP_TIMEOUT_S = 30.0
 
 
 def rabbitmq_options(extensions: Mapping[str, Any]) -> ConsumerOptions:
-    """Read host.json `extensions.rabbitMQ`; HostConfigError names a bad key."""
+    """Read host.json `extensions.rabbitMQ`; HostConfigError names a bad or unknown key."""
     section = get_key(extensions, "rabbitMQ") or {}
     if not isinstance(section, Mapping):
         raise HostConfigError(f"extensions.rabbitMQ must be an object, got {section!r}")
-    prefetch = _int(section, "prefetchCount", 30, 1, MAX_PREFETCH)
-    max_batch = _int(section, "maxBatchSize", prefetch, 1, MAX_PREFETCH)
-    retry_ms = _int(section, "retryBackoffMilliseconds", 100, 1, 600_000)
-    return ConsumerOptions(
-        prefetch_count=prefetch,
-        # A batch never holds more than the broker lets us have unacknowledged.
-        max_batch_size=min(max_batch, prefetch),
-        batch_wait=_int(section, "batchWaitMilliseconds", 20, 0, 600_000) / 1000,
-        max_delivery_attempts=_int(section, "maxDeliveryAttempts", 5, 1, 1000),
-        retry_backoff=retry_ms / 1000,
-        max_retry_backoff=_int(section, "maxRetryBackoffMilliseconds", 5000, retry_ms, 600_000)
-        / 1000,
-        attempt_interval=_int(section, "minAttemptIntervalMilliseconds", 5000, 0, 3_600_000) / 1000,
-    )
+    check_known_keys(extensions, "rabbitMQ", RABBITMQ_KEYS)
+    return ConsumerOptions(prefetch_count=_int(section, "prefetchCount", 30, 1, MAX_PREFETCH))
 
 
 def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
@@ -144,8 +133,6 @@ class RabbitMQBinder:
             )
             return
         options = self.options
-        if function.cardinality != "many":
-            options = replace(options, max_batch_size=1)
         self._function = function
         self._loop = asyncio.get_running_loop()
         self.consumer = Consumer(
@@ -173,17 +160,17 @@ class RabbitMQBinder:
         if not await asyncio.to_thread(consumer.join, self.stop_timeout):
             logger.warning("RabbitMQ consumer %s did not stop in time", consumer.name)
 
-    def _submit(self, bodies: list[bytes]) -> concurrent.futures.Future[Outputs]:
+    def _submit(self, body: bytes) -> concurrent.futures.Future[Outputs]:
         """Called on the consumer thread: run the function on the host loop."""
         assert self._loop is not None and self.consumer is not None
-        return asyncio.run_coroutine_threadsafe(self._invoke(bodies, self.consumer.url), self._loop)
+        return asyncio.run_coroutine_threadsafe(self._invoke(body, self.consumer.url), self._loop)
 
-    async def _invoke(self, bodies: list[bytes], url: str) -> Outputs:
+    async def _invoke(self, body: bytes, url: str) -> Outputs:
         assert self._function is not None
         collector = _Collector(url)
         token = _COLLECTOR.set(collector)
         try:
-            await self.invoker.invoke_queue(self._function.name, bodies)
+            await self.invoker.invoke_queue(self._function.name, [body])
         finally:
             _COLLECTOR.reset(token)
         return collector.items

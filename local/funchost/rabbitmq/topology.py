@@ -102,6 +102,7 @@ def publish_all(url: str, queue: str, bodies: list[bytes]) -> None:
         return
     connection = pika.BlockingConnection(connection_parameters(url, "funchost-output"))
     try:
+        ensure_output_queue(connection, queue)
         channel = connection.channel()
         channel.confirm_delivery()
         for body in bodies:
@@ -111,11 +112,15 @@ def publish_all(url: str, queue: str, bodies: list[bytes]) -> None:
             connection.close()
 
 
-def ensure_queue(connection: pika.BlockingConnection, queue: str) -> None:
-    """Make sure an output queue exists; a missing one is declared durable, without arguments.
+class OutputQueueMissing(RuntimeError):
+    """A `rabbitMQ` output binding names a queue that does not exist."""
 
-    An existing queue is left as it is (whatever its arguments), so this never fails with
-    PRECONDITION_FAILED.
+
+def ensure_output_queue(connection: pika.BlockingConnection, queue: str) -> None:
+    """Check that an output queue exists, as the extension does (`QueueDeclarePassive`).
+
+    The Azure extension never declares an output queue: creating the output binding's service
+    fails when the queue is missing, and so does the invocation. Raises OutputQueueMissing.
     """
     channel = connection.channel()
     try:
@@ -123,7 +128,9 @@ def ensure_queue(connection: pika.BlockingConnection, queue: str) -> None:
     except pika.exceptions.ChannelClosedByBroker as exc:
         if exc.reply_code != NOT_FOUND:
             raise
-        channel = connection.channel()
-        channel.queue_declare(queue=queue, durable=True)
+        raise OutputQueueMissing(
+            f"output queue {queue!r} does not exist; the RabbitMQ output binding declares "
+            "passively (the queue must be declared beforehand)"
+        ) from exc
     if channel.is_open:
         channel.close()

@@ -1,0 +1,205 @@
+"""Batch readings under a one-message-per-invocation RabbitMQ trigger by draining the queue.
+
+The Azure RabbitMQ extension invokes a function with one message at a time and acknowledges
+it when the invocation succeeds (see docs/functions-host.md). One transaction per reading would
+cap ingestion at a few hundred readings a second, and invocations of one listener never run
+concurrently, so they cannot be grouped into one commit either. Instead, each invocation takes
+the triggering message plus whatever is waiting in the queue (up to `max_batch`), on a
+connection of its own: it consumes with a prefetch window, stops after a short idle wait,
+stores everything in one transaction, publishes the dead letters, and only then acknowledges
+the drained messages. The trigger's own message is acknowledged by the runtime when the
+function returns.
+
+Nothing is acknowledged before it is stored: if the process dies, the drained messages are
+redelivered by the broker (their channel closes with them) and the trigger's message is
+redelivered by the runtime; readings are idempotent, so a replay stores nothing twice. A
+systemic failure (database down) requeues the drained messages and raises, so the runtime
+retries the trigger's message as it would any failed invocation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+
+logger = logging.getLogger(__name__)
+BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
+PERSISTENT = 2
+DLQ_SUFFIX = ".dlq"
+
+# Stores bodies; returns, per body, the dead-letter envelope to publish (None when stored).
+BatchHandler = Callable[[Sequence[bytes]], Sequence[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DrainOptions:
+    """How much to take per invocation and how long to wait for more."""
+
+    max_batch: int = 500  # messages per transaction, the trigger's included
+    idle_wait_s: float = 0.01  # stop draining after this long without a message
+
+
+@dataclass(frozen=True, slots=True)
+class Drained:
+    """A message taken from the queue on the drain's channel (unacknowledged)."""
+
+    tag: int
+    body: bytes
+
+
+class DeadLetterError(RuntimeError):
+    """A dead-letter envelope could not be published."""
+
+
+class RabbitDrain:
+    """Takes waiting messages of `queue` for the running invocation; one per process."""
+
+    def __init__(self, url: str, queue: str, options: DrainOptions | None = None) -> None:
+        self.url = url
+        self.queue = queue
+        self.dead_letter_queue = f"{queue}{DLQ_SUFFIX}"
+        self.options = options or DrainOptions()
+        self._lock = threading.Lock()  # pika connections are not thread-safe
+        self._connection: pika.BlockingConnection | None = None
+        self._consumer: BlockingChannel | None = None
+        self._publisher: BlockingChannel | None = None
+
+    def run(self, trigger_body: bytes, handle: BatchHandler) -> int:
+        """Store the trigger's message with the drained ones; returns the batch size.
+
+        Raises when storing fails (the drained messages are requeued first) or when the
+        trigger's own dead letter cannot be published (the runtime then retries it).
+        """
+        with self._lock:
+            drained = self._take()
+            bodies = [trigger_body, *(item.body for item in drained)]
+            try:
+                letters = handle(bodies)
+            except BaseException:
+                self._release(drained)
+                raise
+            self._settle(drained, list(letters[1:]))
+            if letters[0] is not None:
+                self._publish_letter(letters[0])
+            return len(bodies)
+
+    def close(self) -> None:
+        """Close the drain's connection."""
+        with self._lock:
+            self._disconnect()
+
+    # -- broker side -------------------------------------------------------------------------
+
+    def _channels(self) -> tuple[BlockingChannel, BlockingChannel]:
+        if self._connection is None or not self._connection.is_open:
+            self._disconnect()
+            parameters = pika.URLParameters(self.url)
+            parameters.connection_attempts = 1
+            parameters.client_properties = {"connection_name": f"ingest-drain:{self.queue}"}
+            connection = pika.BlockingConnection(parameters)
+            self._connection = connection
+            self._consumer = connection.channel()
+            self._publisher = connection.channel()
+            self._publisher.confirm_delivery()
+        assert self._consumer is not None and self._publisher is not None
+        return self._consumer, self._publisher
+
+    def _take(self) -> list[Drained]:
+        want = self.options.max_batch - 1
+        if want <= 0:
+            return []
+        for attempt in (1, 2):  # a connection that idled out is replaced once
+            try:
+                return self._consume(want)
+            except BROKER_ERRORS as exc:
+                self._disconnect()
+                if attempt == 2:
+                    logger.warning(
+                        "drain of %s unavailable (%s); one message only", self.queue, exc
+                    )
+        return []
+
+    def _consume(self, want: int) -> list[Drained]:
+        consumer, _ = self._channels()
+        consumer.basic_qos(prefetch_count=want)
+        taken: list[Drained] = []
+        for method, _properties, body in consumer.consume(
+            self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
+        ):
+            if method is None:
+                break
+            taken.append(Drained(int(method.delivery_tag), body))
+            if len(taken) >= want:
+                break
+        consumer.cancel()  # requeues what was delivered to us but not yet taken
+        return taken
+
+    def _release(self, drained: list[Drained]) -> None:
+        if not drained or self._consumer is None:
+            return
+        with contextlib.suppress(*BROKER_ERRORS):  # a lost channel requeues them anyway
+            self._consumer.basic_nack(drained[-1].tag, multiple=True, requeue=True)
+
+    def _settle(self, drained: list[Drained], letters: list[str | None]) -> None:
+        """Publish dead letters, then acknowledge; a failed publish falls back to the DLX."""
+        if not drained:
+            return
+        consumer = self._consumer
+        assert consumer is not None
+        try:
+            rejected: set[int] = set()
+            for item, letter in zip(drained, letters, strict=True):
+                if letter is None:
+                    continue
+                try:
+                    self._publish_letter(letter, reconnect=False)
+                except DeadLetterError as exc:
+                    logger.error(
+                        "%s; rejecting the message to the queue's dead-letter exchange", exc
+                    )
+                    consumer.basic_reject(item.tag, requeue=False)
+                    rejected.add(item.tag)
+            settled = [item.tag for item in drained if item.tag not in rejected]
+            if settled:  # one ack for every message up to the last one not rejected
+                consumer.basic_ack(settled[-1], multiple=True)
+        except BROKER_ERRORS as exc:
+            # The channel is gone: the broker requeues what was not acknowledged, and a replay
+            # of a stored reading is a duplicate, so nothing is lost or counted twice.
+            logger.warning("drain of %s lost its channel while settling (%s)", self.queue, exc)
+            self._disconnect()
+
+    def _publish_letter(self, letter: str, *, reconnect: bool = True) -> None:
+        try:
+            if reconnect:
+                _, publisher = self._channels()
+            elif self._publisher is not None:
+                publisher = self._publisher
+            else:
+                raise DeadLetterError(f"no channel to publish to {self.dead_letter_queue}")
+            publisher.basic_publish(
+                exchange="",
+                routing_key=self.dead_letter_queue,
+                body=letter.encode("utf-8"),
+                properties=pika.BasicProperties(
+                    delivery_mode=PERSISTENT, content_type="application/json"
+                ),
+                mandatory=True,
+            )
+        except (*BROKER_ERRORS, pika.exceptions.UnroutableError) as exc:
+            raise DeadLetterError(
+                f"dead letter to {self.dead_letter_queue} failed ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        self._consumer = self._publisher = None
+        if connection is not None and connection.is_open:
+            with contextlib.suppress(*BROKER_ERRORS):
+                connection.close()

@@ -173,8 +173,9 @@ def test_client_pages_fit_a_phone_and_support_never_covers_content(
     expect(phone.get_by_test_id("page-title")).to_have_text("Hello, Maria")
     launcher = phone.locator(".chat-launcher")
     expect(launcher).to_be_visible()
+    expect(phone.get_by_test_id("day-table")).to_be_visible()  # the page at its full length
     phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-    phone.wait_for_timeout(150)
+    phone.wait_for_timeout(300)
     box = launcher.bounding_box()
     covered = phone.evaluate(
         """(b) => [...document.querySelectorAll('main *')].filter(el => {

@@ -124,10 +124,18 @@ def replay_dead_letters(req: func.HttpRequest) -> func.HttpResponse:
     result = dead_letter_store(platform.settings).replay(ids=ids, limit=body.limit)
     replayed_ids = [letter.id for letter in result.replayed]
     with transaction(platform.sessions) as session:
-        after = {"replayed_ids": replayed_ids, "missing_ids": result.missing, "all": body.all}
+        after = {
+            "replayed_ids": replayed_ids,
+            "missing_ids": result.missing,
+            "skipped_ids": result.skipped,
+            "all": body.all,
+        }
         record_audit(session, actor, "deadletters.replayed", ("deadletter", None), None, after)
     return json_response(
         ReplayResultPublic(
-            replayed=len(replayed_ids), replayed_ids=replayed_ids, missing_ids=result.missing
+            replayed=len(replayed_ids),
+            replayed_ids=replayed_ids,
+            missing_ids=result.missing,
+            skipped_ids=result.skipped,
         )
     )

@@ -38,19 +38,29 @@ class DeadLetter:
     received_at: datetime | None = None
     rejected: bool = False  # dead-lettered by the broker, not an envelope from the function
     details: dict[str, Any] = field(default_factory=dict)
+    # The function keeps only the start of a huge message: its real size, and that it was cut.
+    original_size: int | None = None
+    partial: bool = False
+
+    @property
+    def size_bytes(self) -> int:
+        """The size of the message as it was received."""
+        return self.original_size if self.original_size is not None else len(self.message)
 
     def preview(self, cap: int = PREVIEW_BYTES) -> tuple[str, bool]:
-        """The message as text, cut to `cap` bytes; True when it was cut."""
-        cut = len(self.message) > cap
+        """The message as text, cut to `cap` bytes; True when it is not whole."""
+        cut = len(self.message) > cap or self.partial
         return self.message[:cap].decode("utf-8", errors="replace"), cut
 
 
 @dataclass(frozen=True, slots=True)
 class ReplayResult:
-    """What a replay moved back to the main queue, and which selected ids were not found."""
+    """What a replay moved back, which chosen ids were not found, and which were kept because
+    only the start of their message was kept (replaying them could only fail again)."""
 
     replayed: list[DeadLetter]
     missing: list[str]
+    skipped: list[str] = field(default_factory=list)
 
 
 class DeadLetterStore(Protocol):
@@ -95,15 +105,17 @@ def from_envelope(raw: bytes, *, salt: str = "") -> DeadLetter:
     message = envelope["message"]
     original = message if isinstance(message, str) else json.dumps(message)
     received = envelope.get("received_at_ms")
-    details = {
-        k: v for k, v in envelope.items() if k not in ("reason", "message", "received_at_ms")
-    }
+    known = ("reason", "message", "received_at_ms", "size_bytes", "truncated")
+    details = {k: v for k, v in envelope.items() if k not in known}
+    size = envelope.get("size_bytes")
     return DeadLetter(
         id=ident,
         reason=str(envelope.get("reason") or "(no reason given)"),
         message=original.encode(),
         received_at=_from_ms(received),
         details=details,
+        original_size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        partial=envelope.get("truncated") is True,
     )
 
 

@@ -128,6 +128,7 @@ class RabbitMqDeadLetters:
             self._ready(channel)
             channel.confirm_delivery()
             replayed: list[DeadLetter] = []
+            skipped: list[str] = []
             scanned, keep_tag = 0, 0
             while scanned < MAX_SCAN and len(replayed) < limit:
                 method, properties, body = channel.basic_get(self.dlq, auto_ack=False)
@@ -135,17 +136,19 @@ class RabbitMqDeadLetters:
                     break
                 scanned += 1
                 letter = parse_letter(properties, body)
-                if ids is not None and letter.id not in ids:
+                if (ids is not None and letter.id not in ids) or letter.partial:
                     keep_tag = method.delivery_tag
+                    if letter.partial and (ids is None or letter.id in ids):
+                        skipped.append(letter.id)
                     continue
                 self._publish(channel, letter, properties)
                 channel.basic_ack(delivery_tag=method.delivery_tag)
                 replayed.append(letter)
             if keep_tag:
                 channel.basic_nack(delivery_tag=keep_tag, multiple=True, requeue=True)
-        found = {letter.id for letter in replayed}
+        found = {letter.id for letter in replayed} | set(skipped)
         missing = sorted(ids - found) if ids is not None else []
-        return ReplayResult(replayed, missing)
+        return ReplayResult(replayed, missing, skipped)
 
     def _publish(self, channel: BlockingChannel, letter: DeadLetter, props: Any) -> None:
         channel.basic_publish(

@@ -97,15 +97,16 @@ class ServiceBusDeadLetters:
     def replay(self, *, ids: frozenset[str] | None, limit: int) -> ReplayResult:
         """Send selected letters to the main queue, then complete them; abandon the rest."""
         replayed: list[DeadLetter] = []
+        skipped: list[str] = []
         try:
             with self._client_factory() as client, client.get_queue_sender(self.queue) as sender:
                 for queue, sub_queue, envelopes in self.sources:
                     with client.get_queue_receiver(queue, sub_queue=sub_queue) as receiver:
-                        _replay_from(receiver, sender, not envelopes, ids, limit, replayed)
+                        _replay_from(receiver, sender, not envelopes, ids, limit, replayed, skipped)
         except UNAVAILABLE as exc:
             raise DeadLettersUnavailable(f"Service Bus failed: {type(exc).__name__}.") from exc
-        found = {letter.id for letter in replayed}
-        return ReplayResult(replayed, sorted(ids - found) if ids is not None else [])
+        found = {letter.id for letter in replayed} | set(skipped)
+        return ReplayResult(replayed, sorted(ids - found) if ids is not None else [], skipped)
 
 
 def _replay_from(
@@ -115,11 +116,12 @@ def _replay_from(
     ids: frozenset[str] | None,
     limit: int,
     replayed: list[DeadLetter],
+    skipped: list[str],
 ) -> None:
     """Replay from one source; letters not chosen stay locked until the end, then abandoned."""
-    skipped: list[ServiceBusReceivedMessage] = []
+    kept: list[ServiceBusReceivedMessage] = []
     try:
-        while len(replayed) < limit and len(skipped) + len(replayed) < MAX_SCAN:
+        while len(replayed) < limit and len(kept) + len(replayed) < MAX_SCAN:
             batch = list(
                 receiver.receive_messages(
                     max_message_count=RECEIVE_BATCH, max_wait_time=RECEIVE_WAIT_S
@@ -129,8 +131,11 @@ def _replay_from(
                 return
             for message in batch:
                 letter = parse_message(message, dead_lettered=dead)
-                if len(replayed) >= limit or (ids is not None and letter.id not in ids):
-                    skipped.append(message)
+                chosen = ids is None or letter.id in ids
+                if len(replayed) >= limit or not chosen or letter.partial:
+                    if chosen and letter.partial:
+                        skipped.append(letter.id)
+                    kept.append(message)
                     continue
                 sender.send_messages(
                     ServiceBusMessage(letter.message, message_id=message.message_id)
@@ -138,5 +143,5 @@ def _replay_from(
                 receiver.complete_message(message)
                 replayed.append(letter)
     finally:
-        for message in skipped:
+        for message in kept:
             receiver.abandon_message(message)

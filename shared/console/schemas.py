@@ -136,3 +136,7 @@ class ReplayResultPublic(BaseModel):
     replayed: int
     replayed_ids: list[str]
     missing_ids: list[str]
+    skipped_ids: list[str] = Field(
+        default_factory=list,
+        description="chosen letters kept because only the start of their message was stored",
+    )

@@ -97,6 +97,6 @@ def dead_letter(letter: DeadLetter) -> DeadLetterPublic:
         received_at=iso(letter.received_at),
         message=text,
         truncated=cut,
-        size_bytes=len(letter.message),
+        size_bytes=letter.size_bytes,
         rejected_by_broker=letter.rejected,
     )

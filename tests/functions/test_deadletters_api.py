@@ -47,6 +47,14 @@ def queue() -> Iterator[str]:
     envelopes = [
         {"reason": "invalid JSON", "message": "not json", "received_at_ms": 1_767_225_600_000},
         {"reason": "too large", "message": BIG, "received_at_ms": 1_767_225_601_000},
+        # the function kept only the start of a 2 MB message (shared/ingestion/messages.py)
+        {
+            "reason": "batch too large",
+            "message": "[" * 100,
+            "received_at_ms": 1_767_225_602_000,
+            "size_bytes": 2_000_000,
+            "truncated": True,
+        },
     ]
     for envelope in envelopes:
         channel.basic_publish("", f"{name}.dlq", json.dumps(envelope).encode())
@@ -94,11 +102,12 @@ def _letters(api: Api, **params: Any) -> dict[str, Any]:
 
 def test_list_shows_reason_time_and_capped_message_and_consumes_nothing(api: Api) -> None:
     first = _letters(api)
-    assert first["transport"] == "rabbitmq" and first["total"] == 3
-    invalid, large, rejected = first["items"]
+    assert first["transport"] == "rabbitmq" and first["total"] == 4
+    invalid, large, cut, rejected = first["items"]
     assert (invalid["reason"], invalid["message"]) == ("invalid JSON", "not json")
     assert invalid["received_at"] == "2026-01-01T00:00:00Z"
     assert large["truncated"] and len(large["message"]) == 4096 and large["size_bytes"] == 10_000
+    assert (cut["size_bytes"], cut["truncated"], cut["message"]) == (2_000_000, True, "[" * 100)
     assert rejected["rejected_by_broker"] and rejected["message"] == "POISON"
     assert "rejected by the consumer of queue" in rejected["reason"]
     assert _letters(api) == first  # listing twice: same letters, same order, same ids
@@ -120,20 +129,28 @@ def test_replay_selected_then_all_moves_originals_back_and_is_audited(api: Api, 
         "/deadletters/replay", json={"ids": [items[0]["id"], unknown]}, token=api.admin_token
     )
     assert r.status_code == 200, r.text
-    assert r.json() == {"replayed": 1, "replayed_ids": [items[0]["id"]], "missing_ids": [unknown]}
+    assert r.json() == {
+        "replayed": 1,
+        "replayed_ids": [items[0]["id"]],
+        "missing_ids": [unknown],
+        "skipped_ids": [],
+    }
     assert _main_queue(queue) == [b"not json"]
     left = _letters(api)
-    assert [item["id"] for item in left["items"]] == [items[1]["id"], items[2]["id"]]
+    assert [item["id"] for item in left["items"]] == [i["id"] for i in items[1:]]
 
     r = api.post("/deadletters/replay", json={"all": True}, token=api.admin_token)
-    assert r.status_code == 200 and r.json()["replayed"] == 2
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["replayed"] == 2 and body["skipped_ids"] == [items[2]["id"]]
     assert _main_queue(queue) == [BIG.encode(), b"POISON"]
-    assert _letters(api)["total"] == 0
+    # only the cut letter stays: replaying the start of a message could only fail again
+    assert [item["id"] for item in _letters(api)["items"]] == [items[2]["id"]]
 
     trail = api.get("/audit", params={"entity_type": "deadletter"}, token=api.admin_token).json()
     actions = [(e["action"], e["after"]["replayed_ids"]) for e in trail["items"]]
     assert actions == [
-        ("deadletters.replayed", [items[1]["id"], items[2]["id"]]),
+        ("deadletters.replayed", [items[1]["id"], items[3]["id"]]),
         ("deadletters.replayed", [items[0]["id"]]),
     ]
 
@@ -160,5 +177,10 @@ def test_without_a_broker_there_is_nothing_to_list_or_replay(migrated_url: str) 
         listed = api.get("/deadletters", token=api.admin_token).json()
         assert listed == {"transport": "none", "items": [], "total": 0, "limit": 50, "offset": 0}
         r = api.post("/deadletters/replay", json={"ids": ["a" * 32]}, token=api.admin_token)
-        assert r.json() == {"replayed": 0, "replayed_ids": [], "missing_ids": ["a" * 32]}
+        assert r.json() == {
+            "replayed": 0,
+            "replayed_ids": [],
+            "missing_ids": ["a" * 32],
+            "skipped_ids": [],
+        }
         api.http.close()

@@ -89,6 +89,8 @@ export interface ReplayResult {
   replayed: number;
   replayed_ids: string[];
   missing_ids: string[];
+  /** Chosen letters kept: only the start of their message was stored, so they cannot succeed. */
+  skipped_ids: string[];
 }
 
 export function createConsoleApi(http: HttpClient) {

@@ -154,3 +154,21 @@ def test_replay_sends_then_completes_the_chosen_and_abandons_the_rest() -> None:
         "other",
     ]
     assert store.list_letters(limit=10, offset=0)[1] == 0
+
+
+def test_a_letter_with_only_the_start_of_its_message_is_never_replayed() -> None:
+    envelope = {
+        "reason": "too large",
+        "message": "[[[",
+        "received_at_ms": 0,
+        "size_bytes": 2_000_000,
+        "truncated": True,
+    }
+    cut = FakeQueue([FakeMessage([json.dumps(envelope).encode()], 3, "c")])
+    client = FakeClient({("measurements-invalid", None): cut})
+    store = ServiceBusDeadLetters(lambda: client, "measurements")  # type: ignore[arg-type,return-value]
+    (letter,), _ = store.list_letters(limit=10, offset=0)
+    assert (letter.size_bytes, letter.partial, letter.preview()) == (2_000_000, True, ("[[[", True))
+    result = store.replay(ids=None, limit=100)
+    assert result.replayed == [] and result.skipped == [letter.id]
+    assert client.sender.sent == [] and cut.abandoned == [3] and cut.completed == []

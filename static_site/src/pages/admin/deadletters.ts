@@ -53,7 +53,7 @@ export const adminDeadLettersPage: Page = ({ services, signal }) => {
         "td",
         {},
         h("pre", { class: "message-box", testid: "deadletter-message" }, letter.message),
-        h("div", { class: "cell-sub" }, `${formatBytes(letter.size_bytes)}${letter.truncated ? " — first 4 KiB shown" : ""}`),
+        h("div", { class: "cell-sub" }, `${formatBytes(letter.size_bytes)}${letter.truncated ? " — only the start is shown" : ""}`),
       ),
     );
   };
@@ -97,7 +97,8 @@ export const adminDeadLettersPage: Page = ({ services, signal }) => {
       const result = await api.console.replay(ids);
       selected.clear();
       const missing = result.missing_ids.length ? ` ${result.missing_ids.length} were no longer there.` : "";
-      toasts.success(`Replayed ${result.replayed} letter${result.replayed === 1 ? "" : "s"}.${missing}`);
+      const skipped = result.skipped_ids.length ? ` ${result.skipped_ids.length} kept: only the start of the message was stored.` : "";
+      toasts.success(`Replayed ${result.replayed} letter${result.replayed === 1 ? "" : "s"}.${missing}${skipped}`);
       void load();
     } catch (err) {
       toasts.error(`Could not replay: ${describeError(err)}`);

@@ -34,6 +34,9 @@ var appSettings = {
   WEBPUBSUB_HUB: webPubSubHub
   MEASUREMENTS_TRANSPORT: 'servicebus'
   MEASUREMENTS_QUEUE: measurementsQueue
+  // Fleet status of the operator console (docs/operations-console.md): late, then silent.
+  FLEET_LATE_AFTER_MINUTES: '30'
+  FLEET_SILENT_AFTER_MINUTES: '120'
   // Identity-based connection for connection="SERVICEBUS_CONNECTION" (trigger and output binding).
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
 }

@@ -104,7 +104,13 @@ async def listen(
     ready: asyncio.Event,
 ) -> None:
     """Log in, negotiate, and record when each alert for device_id arrives."""
-    r = await session.post(f"{api}/auth/login", json={"username": username, "password": PASSWORD})
+    while True:  # 200 logins at once meet the bound on concurrent hashing: honour Retry-After
+        r = await session.post(
+            f"{api}/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        if r.status != 429:
+            break
+        await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
     token = (await r.json())["access_token"]
     r = await session.post(
         f"{api}/realtime/negotiate", headers={"Authorization": f"Bearer {token}"}

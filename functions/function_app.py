@@ -16,6 +16,7 @@ from routes import (
     measurements,
     realtime,
     silence,
+    tariffs,
     users,
 )
 
@@ -27,6 +28,7 @@ for blueprint in (
     devices.bp,
     me.bp,
     consumption.bp,
+    tariffs.bp,
     measurements.bp,
     alerts.bp,
     realtime.bp,

@@ -26,7 +26,6 @@ from shared.schemas import (
     AckAllResult,
     AlertPage,
     AlertPublic,
-    DayConsumption,
     DeviceCreate,
     DeviceCreated,
     DeviceKey,
@@ -37,12 +36,21 @@ from shared.schemas import (
     MeasurementResults,
     NegotiateResult,
     Page,
+    PasswordChange,
     RefreshRequest,
     TokenPair,
     UserCreate,
     UserDeleted,
     UserPublic,
     UserUpdate,
+)
+from shared.usage.schemas import (
+    AssignmentCreate,
+    AssignmentList,
+    ConsumptionView,
+    TariffCreate,
+    TariffList,
+    TariffPublic,
 )
 
 Auth = str  # "none" | "user" | "admin"
@@ -62,11 +70,14 @@ class Operation:
     request: type[BaseModel] | None = None
     query: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=())
+    required: tuple[str, ...] = ()
 
 
 ID = "/{id}"
 PAGE = ("limit", "offset")
 DAY = ("date", "tz")
+VIEW = ("date", "from", "to", "group_by", "tz")
+EXPORT = ("from", "to", "tz")
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
@@ -89,6 +100,17 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 401, 422),
     ),
     Operation("get", "/auth/me", "Current user", "auth", "user", response=UserPublic),
+    Operation("post", "/auth/logout", "End my session", "auth", "user", ok=204),
+    Operation(
+        "post",
+        "/me/password",
+        "Change my password (ends my other sessions)",
+        "auth",
+        "user",
+        response=TokenPair,
+        request=PasswordChange,
+        errors=(400, 422, 429),
+    ),
     Operation(
         "get",
         "/users",
@@ -187,11 +209,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/devices/{id}/consumption",
-        "Any device's hourly day view",
+        "Any device's day view (?date) or range view (?from&to&group_by)",
         "consumption",
         "admin",
-        response=DayConsumption,
-        query=DAY,
+        response=ConsumptionView,
+        query=VIEW,
         errors=(404, 422),
     ),
     Operation(
@@ -207,12 +229,67 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/me/devices/{id}/consumption",
-        "My device's hourly day view",
+        "My device's day view (?date) or range view (?from&to&group_by)",
         "consumption",
         "user",
-        response=DayConsumption,
-        query=DAY,
+        response=ConsumptionView,
+        query=VIEW,
         errors=(404, 422),
+    ),
+    *(
+        Operation(
+            "get",
+            f"{prefix}/devices/{{id}}/consumption.{ext}",
+            f"{who} hourly {label} export",
+            "consumption",
+            auth,
+            query=EXPORT,
+            required=("from", "to"),
+            errors=(404, 422),
+        )
+        for prefix, who, auth in (("/me", "My device's", "user"), ("", "Any device's", "admin"))
+        for ext, label in (("csv", "CSV"), ("xml", "Green Button ESPI Atom"))
+    ),
+    Operation("get", "/tariffs", "List tariffs", "tariffs", "admin", response=TariffList),
+    Operation(
+        "post",
+        "/tariffs",
+        "Create a flat or time-of-use tariff",
+        "tariffs",
+        "admin",
+        ok=201,
+        response=TariffPublic,
+        request=TariffCreate,
+        errors=(400, 422),
+    ),
+    Operation(
+        "get",
+        "/tariffs" + ID,
+        "Get a tariff",
+        "tariffs",
+        "admin",
+        response=TariffPublic,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        "/devices/{id}/tariffs",
+        "A device's tariff history",
+        "tariffs",
+        "admin",
+        response=AssignmentList,
+        errors=(404,),
+    ),
+    Operation(
+        "post",
+        "/devices/{id}/tariffs",
+        "Assign a tariff to a device from a date or hour on",
+        "tariffs",
+        "admin",
+        ok=201,
+        response=AssignmentList,
+        request=AssignmentCreate,
+        errors=(400, 404, 409, 422),
     ),
     Operation(
         "post",
@@ -320,6 +397,9 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "role": {"type": "string", "enum": ["admin", "client"]},
     "owner_id": {"type": "string", "format": "uuid"},
     "date": {"type": "string", "format": "date", "description": "Local day, YYYY-MM-DD"},
+    "from": {"type": "string", "format": "date", "description": "First local day, inclusive"},
+    "to": {"type": "string", "format": "date", "description": "Last local day, inclusive"},
+    "group_by": {"type": "string", "enum": ["hour", "day", "week", "month"], "default": "day"},
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
     "since": {"type": "string", "format": "date-time"},
     "unacknowledged": {"type": "boolean"},
@@ -338,7 +418,8 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 # Query names that differ from their documented name (two lists sort by different keys).
 QUERY_NAMES = {"device_sort": "sort", "user_sort": "sort"}
-REQUIRED_QUERY = {"date"}
+REQUIRED_QUERY: set[str] = set()  # per operation: Operation.required
+FILE_MEDIA = {".csv": "text/csv", ".xml": "application/atom+xml"}
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "none": [],
     "user": [{"bearer": []}],
@@ -383,6 +464,9 @@ def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
         if op.path == "/docs":
             ok["content"] = {"text/html": {"schema": {"type": "string"}}}
+        for ext, media in FILE_MEDIA.items():
+            if op.path.endswith(ext):
+                ok["content"] = {media: {"schema": {"type": "string"}}}
     codes = set(op.errors) | ({401} if op.auth != "none" else set())
     codes |= {403} if op.auth in ("admin", "device") else set()
     codes |= {503} if op.path in ("/health", "/realtime/negotiate") else set()
@@ -407,7 +491,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         {
             "name": QUERY_NAMES.get(q, q),
             "in": "query",
-            "required": q in REQUIRED_QUERY,
+            "required": q in REQUIRED_QUERY or q in op.required,
             "schema": QUERY_SCHEMAS[q],
         }
         for q in op.query

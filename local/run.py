@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from local.funchost.rabbitmq.topology import (
     connection_parameters,
@@ -100,10 +101,23 @@ async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, 
     return chat, runner, int(runner.addresses[0][1])
 
 
+def _pubsub_ws_origin(connection_string: str) -> str:
+    """The WebSocket origin browsers connect to for a Web PubSub connection string (for CSP)."""
+    fields = dict(part.split("=", 1) for part in connection_string.split(";") if "=" in part)
+    fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+    endpoint = URL(fields.get("endpoint", ""))
+    scheme = "wss" if endpoint.scheme == "https" else "ws"
+    port = int(fields["port"]) if fields.get("port", "").isdigit() else endpoint.port
+    return str(endpoint.with_scheme(scheme).with_port(port).origin())
+
+
 async def _start_web(
-    bind: str, port: int, api_url: str, runtime_config: dict[str, str]
+    bind: str, port: int, api_url: str, runtime_config: dict[str, str], pubsub: str
 ) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(build_webapp(DIST_DIR, api_url, runtime_config))
+    app = build_webapp(
+        DIST_DIR, api_url, runtime_config, connect_sources=[_pubsub_ws_origin(pubsub)]
+    )
+    runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, bind, port).start()
     return runner, int(runner.addresses[0][1])
@@ -179,7 +193,11 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     chat_url = f"http://{args.bind}:{bridge_port}"
     web_runner, web_port = await _start_web(
-        args.bind, args.web_port, f"http://{args.bind}:{api_port}", {"chatBaseUrl": chat_url}
+        args.bind,
+        args.web_port,
+        f"http://{args.bind}:{api_port}",
+        {"chatBaseUrl": chat_url},
+        pubsub,
     )
     _announce(api_url, f"http://{args.bind}:{web_port}/", database_url, pubsub)
     logger.info("  Chat        gRPC %s:%d, gRPC-Web %s", args.bind, chat.port, chat_url)

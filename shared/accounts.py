@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared import sessions
 from shared.errors import Conflict, NotFound
 from shared.models import Device, User
 from shared.schemas import Role, UserCreate, UserUpdate
@@ -59,12 +60,26 @@ def list_users(
 
 
 def _count_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).where(User.role == "admin")) or 0
+    """Count administrators with their rows locked until commit.
+
+    Two admins demoting each other at once: the second waits for the first to commit, then
+    counts again (a locking read sees the committed demotion) and is refused.
+    """
+    return len(session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all())
+
+
+def _locked_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
 
 
 def update_user(session: Session, *, user_id: str, data: UserUpdate) -> User:
     """Apply the given fields; a new password or role invalidates the user's tokens."""
-    user = get_user(session, user_id=user_id)
+    if data.role is not None:
+        _count_admins(session)  # lock the administrators first, always in the same order
+    user = _locked_user(session, user_id)
     if data.username is not None and data.username != user.username:
         if _username_taken(session, data.username, except_id=user.id):
             raise Conflict(f"The username {data.username!r} is already taken.")
@@ -81,6 +96,8 @@ def update_user(session: Session, *, user_id: str, data: UserUpdate) -> User:
     if data.password is not None:
         user.password_hash = hash_password(data.password)
         user.token_version += 1
+    if data.role is not None or data.password is not None:
+        sessions.end_all(session, user.id)
     session.flush()
     return user
 
@@ -94,7 +111,9 @@ def _unassign_devices(session: Session, *, owner_id: str) -> list[str]:
 
 def delete_user(session: Session, *, user_id: str, acting_user_id: str) -> list[str]:
     """Delete a user; their devices become unowned. Returns the unassigned device ids."""
-    user = get_user(session, user_id=user_id)
+    if get_user(session, user_id=user_id).role == "admin":
+        _count_admins(session)
+    user = _locked_user(session, user_id)
     if user.id == acting_user_id:
         raise Conflict("You cannot delete your own account.")
     if user.role == "admin" and _count_admins(session) <= 1:

@@ -1,27 +1,46 @@
-"""Login, refresh and bearer-token authentication."""
+"""Login, refresh, logout, password change and bearer-token authentication."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared import sessions
 from shared.db import transaction
-from shared.errors import Forbidden, Unauthorized
-from shared.models import User
+from shared.errors import FieldError, Forbidden, Unauthorized, ValidationFailed
+from shared.models import AuthSession, User
 from shared.platform import Platform
 from shared.schemas import TokenPair, UserPublic
-from shared.security.passwords import verify_password
-from shared.security.throttle import clear_failures, ensure_not_locked, record_failure
+from shared.security.passwords import hash_password, verify_password
+from shared.security.throttle import (
+    LoginKeys,
+    clear_failures,
+    ensure_allowed,
+    login_keys,
+    record_failure,
+)
 from shared.security.tokens import TokenClaims
 
 BAD_CREDENTIALS = "Unknown username or wrong password."
+# Called with a user id after that user's tokens were revoked (closes live connections).
+Disconnect = Callable[[str], None]
 
 
-def issue_pair(platform: Platform, user: User) -> TokenPair:
-    """Return a fresh access + refresh token pair for user."""
-    access = TokenClaims(user.id, user.role, user.token_version, "access")
-    refresh_claims = TokenClaims(user.id, user.role, user.token_version, "refresh")
+def _no_disconnect(_user_id: str) -> None:
+    return None
+
+
+def issue_pair(platform: Platform, user: User, auth_session: AuthSession) -> TokenPair:
+    """Return an access + refresh token pair for user within one sign-in session."""
+    base = (user.id, user.role, user.token_version)
+    access = TokenClaims(*base, "access", session_id=auth_session.id)
+    refresh_claims = TokenClaims(
+        *base, "refresh", session_id=auth_session.id, token_id=auth_session.refresh_id
+    )
     return TokenPair(
         access_token=platform.tokens.issue(access),
         refresh_token=platform.tokens.issue(refresh_claims),
@@ -34,52 +53,154 @@ def _find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
-def login(platform: Platform, username: str, password: str) -> TokenPair:
-    """Check credentials (with throttling) and return a token pair."""
-    with transaction(platform.sessions) as session:
-        ensure_not_locked(session, username)
+def _check_password(
+    platform: Platform, keys: LoginKeys, password_hash: str | None, password: str
+) -> bool:
+    with platform.hashing.slot():
+        with platform.readers() as session:  # again: a burst may have passed the first check
+            ensure_allowed(session, keys)
+        return verify_password(password_hash, password)
+
+
+def login(platform: Platform, username: str, password: str, *, address: str) -> TokenPair:
+    """Check credentials (with throttling) and return a token pair of a new session."""
+    with platform.hashing.admit():  # a flood is refused here, before any database work
+        return _login(platform, username, password, address=address)
+
+
+def _login(platform: Platform, username: str, password: str, *, address: str) -> TokenPair:
+    keys = login_keys(username, address)
+    with platform.readers() as session:
+        ensure_allowed(session, keys)
         user = _find_user(session, username)
-        matches = verify_password(user.password_hash if user else None, password)
-        if user is not None and matches:
-            clear_failures(session, username)
-            return issue_pair(platform, user)
-    _record_failed_login(platform, username)
+        user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+    if _check_password(platform, keys, password_hash, password) and user_id is not None:
+        with transaction(platform.sessions) as session:
+            clear_failures(session, keys)
+            found = session.get(User, user_id)
+            if found is not None:
+                return _new_session_pair(platform, session, found)
+    _record_failed_login(platform, keys)
     raise Unauthorized(BAD_CREDENTIALS)
 
 
-def _record_failed_login(platform: Platform, username: str) -> None:
-    for _attempt in range(3):
-        try:
-            with transaction(platform.sessions) as session:
-                record_failure(session, username, platform.throttle)
-            return
-        except IntegrityError:
-            continue  # another request inserted the row first; count again on it
+def _new_session_pair(platform: Platform, session: Session, user: User) -> TokenPair:
+    auth_session = sessions.start(session, user, ttl=platform.tokens.refresh_ttl)
+    return issue_pair(platform, user, auth_session)
 
 
-def refresh(platform: Platform, refresh_token: str) -> TokenPair:
-    """Exchange a valid refresh token for a new pair."""
+def _record_failed_login(platform: Platform, keys: LoginKeys) -> None:
+    for scope, key in keys.items():
+        for _attempt in range(3):
+            try:
+                with transaction(platform.sessions) as session:
+                    record_failure(session, scope, key, platform.throttle)
+                break
+            except IntegrityError:
+                continue  # another request inserted the row first; count again on it
+
+
+def refresh(
+    platform: Platform, refresh_token: str, *, disconnect: Disconnect = _no_disconnect
+) -> TokenPair:
+    """Rotate a refresh token; reuse of an old one revokes its whole session."""
     claims = platform.tokens.verify(refresh_token, kind="refresh")
+    grace = timedelta(seconds=platform.settings.REFRESH_REUSE_GRACE_SECONDS)
     with transaction(platform.sessions) as session:
-        return issue_pair(platform, _current_user(session, claims))
+        outcome = sessions.rotate(session, claims, grace=grace)
+        if isinstance(outcome, sessions.Rotated):
+            return issue_pair(platform, outcome.user, outcome.auth_session)
+    disconnect(outcome.user_id)  # the revocation is committed; whoever holds the copy is out
+    raise Unauthorized(
+        "This refresh token was already used, so the session has been ended; log in again."
+    )
+
+
+def logout(platform: Platform, claims: TokenClaims) -> None:
+    """End the session of an access token (its refresh token stops working too)."""
+    if claims.session_id is None:
+        return
+    with transaction(platform.sessions) as session:
+        sessions.end(session, claims.session_id)
+
+
+def change_password(
+    platform: Platform,
+    claims: TokenClaims,
+    old_password: str,
+    new_password: str,
+    *,
+    address: str,
+    disconnect: Disconnect = _no_disconnect,
+) -> TokenPair:
+    """Change the caller's own password (old one required); every other session ends."""
+    with platform.hashing.admit():
+        return _change_password(
+            platform, claims, old_password, new_password, address=address, disconnect=disconnect
+        )
+
+
+def _change_password(
+    platform: Platform,
+    claims: TokenClaims,
+    old_password: str,
+    new_password: str,
+    *,
+    address: str,
+    disconnect: Disconnect,
+) -> TokenPair:
+    with platform.readers() as session:
+        user = _current_user(session, claims)
+        keys = login_keys(user.username, address)
+        ensure_allowed(session, keys)
+        user_id, password_hash = user.id, user.password_hash
+    if not _check_password(platform, keys, password_hash, old_password):
+        _record_failed_login(platform, keys)
+        raise ValidationFailed(
+            "The current password is wrong.",
+            errors=[FieldError("old_password", "does not match")],
+        )
+    with platform.hashing.slot():
+        new_hash = hash_password(new_password)
+    with transaction(platform.sessions) as session:
+        found = session.get(User, user_id, with_for_update=True)
+        if found is None or found.token_version != claims.token_version:
+            raise Unauthorized("The token is no longer valid; log in again.")
+        found.password_hash = new_hash
+        found.token_version += 1
+        sessions.end_all(session, found.id)
+        pair = _new_session_pair(platform, session, found)
+    disconnect(user_id)
+    return pair
 
 
 def _current_user(session: Session, claims: TokenClaims) -> User:
     user = session.get(User, claims.user_id)
     if user is None or user.token_version != claims.token_version:
         raise Unauthorized("The token is no longer valid; log in again.")
+    # Tokens minted without a session (services, tests, before sessions existed) only carry the
+    # token version; a token of a session dies with the session (logout, reuse, password).
+    if claims.session_id is not None and not sessions.is_active(session, claims.session_id):
+        raise Unauthorized("The session has ended; log in again.")
     return user
 
 
-def authenticate(platform: Platform, session: Session, authorization: str | None) -> User:
-    """Return the user behind an 'Authorization: Bearer' header, or raise Unauthorized."""
+def verify_access(
+    platform: Platform, session: Session, authorization: str | None
+) -> tuple[User, TokenClaims]:
+    """Return the user and token claims behind an 'Authorization: Bearer' header."""
     if not authorization:
         raise Unauthorized("Missing Authorization header with a bearer token.")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
     claims = platform.tokens.verify(token.strip(), kind="access")
-    return _current_user(session, claims)
+    return _current_user(session, claims), claims
+
+
+def authenticate(platform: Platform, session: Session, authorization: str | None) -> User:
+    """Return the user behind an 'Authorization: Bearer' header, or raise Unauthorized."""
+    return verify_access(platform, session, authorization)[0]
 
 
 def require_admin(user: User) -> User:

@@ -1,42 +1,64 @@
-"""Create the bootstrap administrator on first start."""
+"""Make sure the configured administrator exists whenever no administrator does."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from shared import sessions
 from shared.db import transaction
-from shared.models import User
+from shared.models import Device, User
 from shared.security.passwords import hash_password
 
 if TYPE_CHECKING:
     from shared.platform import Platform
+    from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 def ensure_bootstrap_admin(platform: Platform) -> bool:
-    """Create ADMIN_USERNAME as an admin when no administrator exists; True if created."""
-    settings = platform.settings
-    try:
-        with transaction(platform.sessions) as session:
-            if session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
-                return False
-            session.add(
-                User(
-                    username=settings.ADMIN_USERNAME,
-                    name="Administrator",
-                    role="admin",
-                    password_hash=hash_password(settings.ADMIN_PASSWORD),
-                )
-            )
-    except IntegrityError:
-        logger.info(
-            "bootstrap admin %s already created by another process", settings.ADMIN_USERNAME
-        )
+    """Create (or restore) ADMIN_USERNAME as an admin when no administrator exists.
+
+    Restoring: when the configured username exists as a client (e.g. the last administrator was
+    demoted), it becomes an administrator again with the configured password, its old tokens
+    and sessions end and its devices are unassigned. A database error is logged, never raised:
+    the platform still starts and the next start tries again. True when something changed.
+    """
+    for _attempt in range(3):
+        try:
+            with transaction(platform.sessions) as session:
+                return _ensure(session, platform.settings)
+        except IntegrityError:
+            logger.info("bootstrap administrator written concurrently; checking again")
+        except SQLAlchemyError:
+            logger.exception("could not check or restore the bootstrap administrator")
+            return False
+    return False
+
+
+def _ensure(session: Session, settings: Settings) -> bool:
+    admins = session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
+    if admins:
         return False
-    logger.warning("created bootstrap administrator %s", settings.ADMIN_USERNAME)
+    name = settings.ADMIN_USERNAME
+    existing = session.scalar(
+        select(User).where(func.lower(User.username) == name.lower()).with_for_update()
+    )
+    password_hash = hash_password(settings.ADMIN_PASSWORD)
+    if existing is None:
+        session.add(
+            User(username=name, name="Administrator", role="admin", password_hash=password_hash)
+        )
+        logger.warning("created bootstrap administrator %s", name)
+        return True
+    session.execute(update(Device).where(Device.owner_id == existing.id).values(owner_id=None))
+    existing.role, existing.password_hash = "admin", password_hash
+    existing.token_version += 1
+    sessions.end_all(session, existing.id)
+    logger.warning("no administrator left: restored %s as the bootstrap administrator", name)
     return True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from shared.errors import FieldError, ValidationFailed
 from shared.models import Device, HourlyConsumption
 from shared.schemas import DayConsumption, HourValue
+from shared.usage.daily import refresh_days
 
 HOUR = timedelta(hours=1)
 MIN_DATE = date(2000, 1, 1)
@@ -59,12 +61,18 @@ def parse_day(date_text: str | None, tz_name: str | None) -> LocalDay:
     return _local_day(day, zone)
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _parse_zone(tz_name: str) -> ZoneInfo:
     try:
-        if len(tz_name) > 64 or tz_name.startswith(("/", ".")) or ".." in tz_name:
+        # Only real zone keys: "Europe" is a directory and "zone.tab" a data file, not zones.
+        if tz_name not in _known_zones():
             raise ValueError(tz_name)
         return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationFailed(
             f"Unknown time zone {tz_name!r}; use an IANA name such as 'Europe/Bucharest'.",
             errors=[FieldError("tz", "unknown zone")],
@@ -145,3 +153,9 @@ def write_hours(
     else:
         my = mysql_insert(HourlyConsumption).values(rows)
         session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh))
+    refresh_days(session, ((device_id, hour) for hour in energy_by_hour))
+
+
+def parse_zone(tz_name: str) -> ZoneInfo:
+    """Return the IANA zone named tz_name, else ValidationFailed on the tz field (range API)."""
+    return _parse_zone(tz_name)

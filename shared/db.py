@@ -46,7 +46,7 @@ def create_db_engine(url: str, *, pool_size: int = 20, read_only: bool = False) 
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=not read_only,
+        pool_pre_ping=True,  # readers too: a connection the server dropped must not 500
         pool_recycle=1800,
         pool_reset_on_return=None if read_only else "rollback",
         isolation_level=isolation or "READ COMMITTED",

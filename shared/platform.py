@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import session_factory
-from shared.security.throttle import ThrottlePolicy
+from shared.security.passwords import HashGate
+from shared.security.throttle import BackoffLimit, ThrottlePolicy
 from shared.security.tokens import TokenIssuer
 from shared.settings import Settings, get_settings
 
@@ -23,6 +24,7 @@ class Platform:
     readers: sessionmaker[Session]
     tokens: TokenIssuer
     throttle: ThrottlePolicy
+    hashing: HashGate
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -39,9 +41,30 @@ def build_platform(settings: Settings) -> Platform:
             access_ttl=timedelta(minutes=settings.ACCESS_TOKEN_MINUTES),
             refresh_ttl=timedelta(days=settings.REFRESH_TOKEN_DAYS),
         ),
-        throttle=ThrottlePolicy(
-            max_failures=settings.LOGIN_MAX_FAILURES,
-            lockout=timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS),
+        throttle=throttle_policy(settings),
+        hashing=HashGate(
+            settings.LOGIN_MAX_CONCURRENT_HASHES,
+            settings.LOGIN_HASH_WAIT_MS / 1000,
+            queue=settings.LOGIN_HASH_QUEUE,
+        ),
+    )
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    """The login limits from settings (docs/security.md explains each)."""
+    base = timedelta(seconds=settings.LOGIN_BACKOFF_BASE_SECONDS)
+    window = timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+
+    def limit(free: int, cap_seconds: int) -> BackoffLimit:
+        return BackoffLimit(free=free, base=base, cap=timedelta(seconds=cap_seconds), window=window)
+
+    return ThrottlePolicy(
+        pair=limit(settings.LOGIN_MAX_FAILURES, settings.LOGIN_LOCKOUT_SECONDS),
+        account=limit(
+            settings.LOGIN_ACCOUNT_MAX_FAILURES, settings.LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS
+        ),
+        address=limit(
+            settings.LOGIN_ADDRESS_MAX_FAILURES, settings.LOGIN_ADDRESS_BACKOFF_MAX_SECONDS
         ),
     )
 

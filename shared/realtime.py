@@ -19,7 +19,14 @@ from shared.ingestion.service import AlertEvent
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
-TOKEN_MINUTES = 60
+# The SDK's HttpLoggingPolicy logs every request and response (headers included) at INFO,
+# whatever logging_enable says: ~10 lines per push. Warnings and errors still come through.
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+REVOKED_REASON = "session revoked"
+# A client URL only has to live until the WebSocket is open (the token is checked at connect
+# time, and the page negotiates again for every reconnect). Short, so a copied URL is soon
+# useless and a user whose sessions were revoked cannot come back through an old one.
+TOKEN_MINUTES = 5
 MAX_PENDING_SENDS = 1000
 SEND_WORKERS = 16
 
@@ -56,6 +63,21 @@ def client_url(settings: Settings, user_id: str) -> tuple[str, int]:
     client = service_client(settings.WEBPUBSUB_CONNECTION_STRING, settings.WEBPUBSUB_HUB)
     token = client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
     return str(token["url"]), TOKEN_MINUTES * 60
+
+
+def disconnect_user(settings: Settings, user_id: str) -> None:
+    """Close every live connection of a user whose tokens were revoked (best effort).
+
+    A page that still has a valid session negotiates again and reconnects; one that does not,
+    cannot. A failure is logged and never fails the request that revoked the tokens.
+    """
+    if not settings.WEBPUBSUB_CONNECTION_STRING:
+        return
+    client = service_client(settings.WEBPUBSUB_CONNECTION_STRING, settings.WEBPUBSUB_HUB)
+    try:
+        client.close_user_connections(user_id, reason=REVOKED_REASON)
+    except Exception:
+        logger.exception("could not close the live connections of %s", user_id)
 
 
 def alert_message(event: AlertEvent) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from shared.models import NAME_MAX, TEXT_MAX, USERNAME_MAX
 
@@ -22,11 +22,13 @@ DisplayName = Annotated[
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+# Ids are stored lower case; an upper-case id in a body is normalised, never stored as sent.
 Uuid = Annotated[
     str,
     StringConstraints(
         pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     ),
+    AfterValidator(str.lower),
 ]
 MaxKwh = Annotated[float, Field(gt=0, le=MAX_HOURLY_KWH_LIMIT, allow_inf_nan=False)]
 
@@ -52,6 +54,13 @@ class RefreshRequest(_Input):
     """Body of POST /auth/refresh."""
 
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class PasswordChange(_Input):
+    """Body of POST /me/password."""
+
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
 
 
 class UserPublic(_Output):

@@ -32,10 +32,21 @@ class Settings(BaseSettings):
     JWT_ISSUER: str = "energy-platform"
     ACCESS_TOKEN_MINUTES: int = Field(default=15, ge=1, le=1440)
     REFRESH_TOKEN_DAYS: int = Field(default=7, ge=1, le=90)
+    REFRESH_REUSE_GRACE_SECONDS: int = Field(default=30, ge=0, le=300)
     ADMIN_USERNAME: str = DEV_ADMIN_USERNAME
     ADMIN_PASSWORD: str = DEV_ADMIN_PASSWORD
     LOGIN_MAX_FAILURES: int = Field(default=5, ge=1)
     LOGIN_LOCKOUT_SECONDS: int = Field(default=300, ge=1)
+    LOGIN_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0, le=3600)
+    LOGIN_WINDOW_SECONDS: int = Field(default=900, ge=1)
+    LOGIN_ACCOUNT_MAX_FAILURES: int = Field(default=20, ge=1)
+    LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS: int = Field(default=60, ge=1)
+    LOGIN_ADDRESS_MAX_FAILURES: int = Field(default=20, ge=1)
+    LOGIN_ADDRESS_BACKOFF_MAX_SECONDS: int = Field(default=300, ge=1)
+    LOGIN_MAX_CONCURRENT_HASHES: int = Field(default=1, ge=1, le=64)
+    LOGIN_HASH_WAIT_MS: int = Field(default=500, ge=0, le=10_000)
+    LOGIN_HASH_QUEUE: int = Field(default=1, ge=0, le=64)
+    TRUSTED_PROXY_HOPS: int = Field(default=1, ge=0, le=5)
     DB_POOL_SIZE: int = Field(default=20, ge=1)
     RABBITMQ_URL: str | None = None
     # Queue ingestion: the transport (None: RabbitMQ when RABBITMQ_URL is set, Service Bus when

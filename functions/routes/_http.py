@@ -26,6 +26,8 @@ from shared.errors import (
 )
 from shared.models import User
 from shared.platform import Platform, get_platform
+from shared.realtime import disconnect_user
+from shared.security.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -104,15 +106,22 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
+def load_json(raw: bytes) -> Any:
+    """Decode a JSON body; 400 for malformed or too deeply nested JSON (never a 500)."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise BadRequest("The request body is nested too deeply.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+
+
 def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     """Parse a JSON body into model; 400 for malformed JSON, 422 for invalid content."""
     raw = req.get_body()
     if not raw:
         raise BadRequest("A JSON request body is required.")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.",
@@ -176,6 +185,17 @@ def user_scope(
         return
     with transaction(platform.sessions) as session:
         yield session, _caller(platform, session, req, admin=admin)
+
+
+def client_address_of(req: func.HttpRequest) -> str:
+    """The caller's address as the trusted front end reported it (docs/security.md)."""
+    hops = get_platform().settings.TRUSTED_PROXY_HOPS
+    return client_address(req.headers.get("x-forwarded-for"), trusted_hops=hops)
+
+
+def disconnector(platform: Platform) -> Callable[[str], None]:
+    """Close a user's live Web PubSub connections (after their tokens were revoked)."""
+    return functools.partial(disconnect_user, platform.settings)
 
 
 def _caller(platform: Platform, session: Session, req: func.HttpRequest, *, admin: bool) -> User:

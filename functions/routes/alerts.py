@@ -27,7 +27,12 @@ def _since(req: func.HttpRequest) -> datetime | None:
             errors=[FieldError("since", "invalid timestamp")],
         ) from exc
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as exc:  # 0001-01-01T00:00+14:00 has no UTC equivalent
+            raise ValidationFailed(
+                "since is out of range.", errors=[FieldError("since", "out of range")]
+            ) from exc
     return parsed
 
 

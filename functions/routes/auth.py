@@ -1,36 +1,79 @@
-"""Auth routes: login, refresh, who am I."""
+"""Auth routes: login, refresh, logout, who am I, change my password."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from routes._http import endpoint, json_response, parse_body, user_scope
+from routes._http import (
+    client_address_of,
+    disconnector,
+    endpoint,
+    json_response,
+    parse_body,
+    user_scope,
+)
 from shared import auth
 from shared.platform import get_platform
-from shared.schemas import LoginRequest, RefreshRequest, UserPublic
+from shared.schemas import LoginRequest, PasswordChange, RefreshRequest, UserPublic
 
 bp = func.Blueprint()
+ANON = func.AuthLevel.ANONYMOUS
 
 
-@bp.route(route="auth/login", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="auth/login", methods=["POST"], auth_level=ANON)
 @endpoint
 def login(req: func.HttpRequest) -> func.HttpResponse:
     """Exchange username and password for tokens."""
     body = parse_body(req, LoginRequest)
-    return json_response(auth.login(get_platform(), body.username, body.password))
+    return json_response(
+        auth.login(get_platform(), body.username, body.password, address=client_address_of(req))
+    )
 
 
-@bp.route(route="auth/refresh", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="auth/refresh", methods=["POST"], auth_level=ANON)
 @endpoint
 def refresh(req: func.HttpRequest) -> func.HttpResponse:
-    """Exchange a refresh token for a new token pair."""
+    """Exchange a refresh token for a new token pair (the old refresh token is spent)."""
     body = parse_body(req, RefreshRequest)
-    return json_response(auth.refresh(get_platform(), body.refresh_token))
+    platform = get_platform()
+    return json_response(
+        auth.refresh(platform, body.refresh_token, disconnect=disconnector(platform))
+    )
 
 
-@bp.route(route="auth/me", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="auth/logout", methods=["POST"], auth_level=ANON)
+@endpoint
+def logout(req: func.HttpRequest) -> func.HttpResponse:
+    """End the caller's session: its access and refresh tokens stop working."""
+    platform = get_platform()
+    with platform.readers() as session:
+        _user, claims = auth.verify_access(platform, session, req.headers.get("Authorization"))
+    auth.logout(platform, claims)
+    return func.HttpResponse(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+@bp.route(route="auth/me", methods=["GET"], auth_level=ANON)
 @endpoint
 def me(req: func.HttpRequest) -> func.HttpResponse:
     """Return the authenticated user."""
     with user_scope(req, read_only=True) as (_session, user):
         return json_response(UserPublic.model_validate(user))
+
+
+@bp.route(route="me/password", methods=["POST"], auth_level=ANON)
+@endpoint
+def change_my_password(req: func.HttpRequest) -> func.HttpResponse:
+    """Change the caller's password (the current one is required); other sessions end."""
+    platform = get_platform()
+    with platform.readers() as session:
+        _user, claims = auth.verify_access(platform, session, req.headers.get("Authorization"))
+    body = parse_body(req, PasswordChange)
+    pair = auth.change_password(
+        platform,
+        claims,
+        body.old_password,
+        body.new_password,
+        address=client_address_of(req),
+        disconnect=disconnector(platform),
+    )
+    return json_response(pair)

@@ -1,33 +1,134 @@
-"""Day views of hourly consumption, for owners and administrators."""
+"""Consumption of one device: the day view, any range grouped, and exports (CSV, ESPI XML).
+
+Owners use /me/devices/{id}/…, administrators /devices/{id}/…; a client asking for another
+client's device gets 404.
+"""
 
 from __future__ import annotations
 
-import azure.functions as func
+import hashlib
+from collections.abc import Callable
 
-from routes._http import endpoint, json_response, user_scope, uuid_param
+import azure.functions as func
+from sqlalchemy.orm import Session
+
+from routes._http import JSON_HEADERS, endpoint, json_response, user_scope, uuid_param
 from shared import consumption, devices
+from shared.models import Device, User
+from shared.usage import exports
+from shared.usage.periods import Period, parse_period
+from shared.usage.view import priced_period, range_view
 
 bp = func.Blueprint()
 ANON = func.AuthLevel.ANONYMOUS
+RANGE_PARAMS = ("from", "to", "group_by")
+CSV_TYPE = "text/csv"
+XML_TYPE = "application/atom+xml"
+
+
+def _cached(req: func.HttpRequest, body: bytes, mimetype: str, **headers: str) -> func.HttpResponse:
+    """200 with a strong ETag of the body, or 304 when the client already has it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common = {**JSON_HEADERS, "Cache-Control": "private, no-cache", "ETag": etag}
+    if etag in (req.headers.get("If-None-Match") or ""):
+        return func.HttpResponse(status_code=304, headers=common)
+    return func.HttpResponse(
+        body, status_code=200, mimetype=mimetype, charset="utf-8", headers={**common, **headers}
+    )
+
+
+def _view(req: func.HttpRequest, session: Session, device: Device) -> func.HttpResponse:
+    if not any(req.params.get(name) for name in RANGE_PARAMS):
+        day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
+        return json_response(consumption.day_view(session, device=device, local_day=day))
+    period = _period(req, group_by=req.params.get("group_by"))
+    body = range_view(session, device=device, period=period).model_dump_json().encode()
+    return _cached(req, body, "application/json")
+
+
+def _period(req: func.HttpRequest, *, group_by: str | None) -> Period:
+    return parse_period(
+        req.params.get("from"), req.params.get("to"), req.params.get("tz"), group_by
+    )
+
+
+def _export(
+    req: func.HttpRequest, session: Session, device: Device, kind: str
+) -> func.HttpResponse:
+    period = _period(req, group_by="day")
+    priced = priced_period(session, device=device, period=period)
+    if kind == "csv":
+        body, mimetype = exports.to_csv(priced).encode(), CSV_TYPE
+    else:
+        body, mimetype = exports.to_espi(priced, device=device), XML_TYPE
+    name = exports.export_filename(device, period, kind)
+    return _cached(req, body, mimetype, **{"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+Action = Callable[[func.HttpRequest, Session, Device], func.HttpResponse]
+
+
+def _as_owner(req: func.HttpRequest, action: Action) -> func.HttpResponse:
+    with user_scope(req, read_only=True) as (session, user):
+        return action(req, session, _owned(session, user, req))
+
+
+def _as_admin(req: func.HttpRequest, action: Action) -> func.HttpResponse:
+    with user_scope(req, admin=True, read_only=True) as (session, _admin):
+        device_id = uuid_param(req.route_params.get("id"), what="device")
+        return action(req, session, devices.get_device(session, device_id=device_id))
+
+
+def _owned(session: Session, user: User, req: func.HttpRequest) -> Device:
+    device_id = uuid_param(req.route_params.get("id"), what="device")
+    return devices.get_owned_device(session, owner_id=user.id, device_id=device_id)
+
+
+def _csv(req: func.HttpRequest, session: Session, device: Device) -> func.HttpResponse:
+    return _export(req, session, device, "csv")
+
+
+def _xml(req: func.HttpRequest, session: Session, device: Device) -> func.HttpResponse:
+    return _export(req, session, device, "xml")
 
 
 @bp.route(route="me/devices/{id}/consumption", methods=["GET"], auth_level=ANON)
 @endpoint
-def my_device_day(req: func.HttpRequest) -> func.HttpResponse:
-    """Hourly consumption of one of the caller's devices over one local day."""
-    with user_scope(req, read_only=True) as (session, user):
-        device_id = uuid_param(req.route_params.get("id"), what="device")
-        device = devices.get_owned_device(session, owner_id=user.id, device_id=device_id)
-        day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
-        return json_response(consumption.day_view(session, device=device, local_day=day))
+def my_device_consumption(req: func.HttpRequest) -> func.HttpResponse:
+    """One of the caller's devices: ?date= day view, or ?from&to&group_by range view."""
+    return _as_owner(req, _view)
 
 
 @bp.route(route="devices/{id}/consumption", methods=["GET"], auth_level=ANON)
 @endpoint
-def device_day(req: func.HttpRequest) -> func.HttpResponse:
-    """Hourly consumption of any device over one local day (administrators)."""
-    with user_scope(req, admin=True, read_only=True) as (session, _admin):
-        device_id = uuid_param(req.route_params.get("id"), what="device")
-        device = devices.get_device(session, device_id=device_id)
-        day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
-        return json_response(consumption.day_view(session, device=device, local_day=day))
+def device_consumption(req: func.HttpRequest) -> func.HttpResponse:
+    """Any device (administrators): ?date= day view, or ?from&to&group_by range view."""
+    return _as_admin(req, _view)
+
+
+@bp.route(route="me/devices/{id}/consumption.csv", methods=["GET"], auth_level=ANON)
+@endpoint
+def my_device_csv(req: func.HttpRequest) -> func.HttpResponse:
+    """Hourly CSV export of one of the caller's devices."""
+    return _as_owner(req, _csv)
+
+
+@bp.route(route="devices/{id}/consumption.csv", methods=["GET"], auth_level=ANON)
+@endpoint
+def device_csv(req: func.HttpRequest) -> func.HttpResponse:
+    """Hourly CSV export of any device (administrators)."""
+    return _as_admin(req, _csv)
+
+
+@bp.route(route="me/devices/{id}/consumption.xml", methods=["GET"], auth_level=ANON)
+@endpoint
+def my_device_espi(req: func.HttpRequest) -> func.HttpResponse:
+    """Green Button ESPI Atom export of one of the caller's devices."""
+    return _as_owner(req, _xml)
+
+
+@bp.route(route="devices/{id}/consumption.xml", methods=["GET"], auth_level=ANON)
+@endpoint
+def device_espi(req: func.HttpRequest) -> func.HttpResponse:
+    """Green Button ESPI Atom export of any device (administrators)."""
+    return _as_admin(req, _xml)

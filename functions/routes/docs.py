@@ -10,12 +10,29 @@ from openapi import OPERATIONS, openapi_document
 
 bp = func.Blueprint()
 ANON = func.AuthLevel.ANONYMOUS
+# Set here as well as in host.json customHeaders: a host that ignores customHeaders (or a
+# function's own header winning over them) must still not let these pages be framed or sniffed.
+DOCUMENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+# The docs page is self-contained: its one <style> element, no scripts, nothing fetched.
+DOCS_PAGE_HEADERS = {
+    **DOCUMENT_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+}
 
 
 @bp.route(route="openapi.json", methods=["GET"], auth_level=ANON)
 def openapi_json(req: func.HttpRequest) -> func.HttpResponse:
     """Serve the OpenAPI 3.1 document."""
-    return func.HttpResponse(json.dumps(openapi_document()), mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps(openapi_document()), mimetype="application/json", headers=DOCUMENT_HEADERS
+    )
 
 
 def _row(method: str, path: str, summary: str, auth: str) -> str:
@@ -42,4 +59,4 @@ Authenticate with <code>Authorization: Bearer &lt;access_token&gt;</code> from
 <code>POST /api/auth/login</code>. Errors are <code>application/problem+json</code>.</p>
 <table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Auth</th></tr>{rows}</table>
 </body></html>"""
-    return func.HttpResponse(page, mimetype="text/html")
+    return func.HttpResponse(page, mimetype="text/html", headers=DOCS_PAGE_HEADERS)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import azure.functions as func
 from sqlalchemy import select
 
-from routes._http import endpoint, json_response
+from routes._http import endpoint, json_response, load_json
 from shared.auth import authenticate, require_admin
 from shared.devices import hash_device_key
-from shared.errors import BadRequest, Unauthorized, ValidationFailed
+from shared.errors import Unauthorized, ValidationFailed
 from shared.ingestion.pipeline import parse_http_items, store_batch
 from shared.models import Device
 from shared.platform import Platform, get_platform
@@ -38,10 +36,7 @@ def _caller_device(platform: Platform, req: func.HttpRequest) -> str | None:
 
 
 def _items(req: func.HttpRequest) -> list[object]:
-    try:
-        data = json.loads(req.get_body() or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    data = load_json(req.get_body() or b"null")
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_ITEMS:
         raise ValidationFailed(f"The body must be a JSON array of 1 to {MAX_ITEMS} measurements.")
     return data

@@ -6,6 +6,7 @@ import azure.functions as func
 
 from routes._http import (
     choice_param,
+    disconnector,
     endpoint,
     json_response,
     page_params,
@@ -18,6 +19,7 @@ from shared import accounts
 from shared.audit import record_audit, user_snapshot
 from shared.console.people import USER_SORTS, UserQuery, list_users_with_counts
 from shared.console.schemas import UserListItem
+from shared.platform import get_platform
 from shared.schemas import Page, UserCreate, UserDeleted, UserPublic, UserUpdate
 
 bp = func.Blueprint()
@@ -80,7 +82,10 @@ def update_user(req: func.HttpRequest) -> func.HttpResponse:
         user = accounts.update_user(session, user_id=user_id, data=data)
         after = user_snapshot(user) | ({"password": "changed"} if data.password else {})
         record_audit(session, admin, "user.updated", ("user", user_id), before, after)
-        return json_response(UserPublic.model_validate(user))
+        public = UserPublic.model_validate(user)
+    if data.password is not None or data.role is not None:
+        disconnector(get_platform())(user_id)  # committed: their tokens are revoked
+    return json_response(public)
 
 
 @bp.route(route="users/{id}", methods=["DELETE"], auth_level=ANON)
@@ -93,4 +98,5 @@ def delete_user(req: func.HttpRequest) -> func.HttpResponse:
         unassigned = accounts.delete_user(session, user_id=user_id, acting_user_id=admin.id)
         after = {"unassigned_device_ids": unassigned}
         record_audit(session, admin, "user.deleted", ("user", user_id), before, after)
-        return json_response(UserDeleted(id=user_id, unassigned_device_ids=unassigned))
+    disconnector(get_platform())(user_id)
+    return json_response(UserDeleted(id=user_id, unassigned_device_ids=unassigned))

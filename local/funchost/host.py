@@ -140,7 +140,7 @@ class FunctionHost:
     def web_app(self) -> web.Application:
         """An aiohttp app with one catch-all handler; binders start and stop with it."""
         application = web.Application(client_max_size=self.max_body_bytes)
-        application.router.add_route("*", "/{tail:.*}", self.handle)
+        application.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)  # newlines too
         application.on_startup.append(lambda _: self.start())
         application.on_cleanup.append(lambda _: self.stop())
         return application

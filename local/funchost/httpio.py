@@ -28,6 +28,13 @@ def to_func_request(
     for name, value in request.headers.items():
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    # Like the platform's front end: append the TCP peer to X-Forwarded-For (the app trusts the
+    # right-most entries it was told to, never what the client wrote further left).
+    if request.remote:
+        forwarded = headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = (
+            f"{forwarded}, {request.remote}" if forwarded else request.remote
+        )
     params = {name: value for name, value in request.query.items()}
     return func.HttpRequest(
         method=request.method.upper(),

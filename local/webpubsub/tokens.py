@@ -71,7 +71,10 @@ def verify_token(token: str | None, *, key: str, expected_url: URL) -> dict[str,
         raise TokenError(f"The access token is invalid: {exc}") from None
     audience = claims.get("aud")
     if not isinstance(audience, str) or not audience_matches(audience, expected_url):
-        raise TokenError(f"The access token audience {audience!r} does not match {expected_url}")
+        # Never the request's query: a client URL carries its access token there.
+        raise TokenError(
+            f"The access token audience does not match {expected_url.with_query(None)}"
+        )
     return claims
 
 

@@ -271,6 +271,7 @@ def _alerts(
                     max_hourly_kwh=device.max_hourly_kwh,
                     hour_start_utc=hour_utc,
                     energy_kwh=t.kwh,
+                    peak_kwh=t.kwh,
                 )
             )
             events.append(
@@ -285,7 +286,7 @@ def _alerts(
                 )
             )
         elif t.kwh > alert.energy_kwh:
-            alert.energy_kwh = t.kwh
+            alert.energy_kwh = alert.peak_kwh = t.kwh
             events.append(
                 AlertEvent(
                     alert.id,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared.metering import HOUR_MS, MeterPoint
 from shared.models import Alert, Device, HourlyConsumption, MeterState, StoredReading
+from shared.usage.daily import refresh_days
 
 PAGE = 64
 
@@ -218,6 +219,7 @@ def save_totals(session: Session, totals: dict[tuple[str, int], float]) -> None:
     else:
         my = mysql_insert(HourlyConsumption)
         session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh), rows)
+    refresh_days(session, [(d, hour_datetime(h)) for d, h in totals])  # issue 13 day rows
 
 
 def existing_alerts(

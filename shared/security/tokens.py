@@ -22,6 +22,8 @@ class TokenClaims:
     role: str
     token_version: int
     kind: TokenKind
+    session_id: str | None = None  # the sign-in (auth_sessions row) the token belongs to
+    token_id: str | None = None  # refresh tokens: which rotation of the session this is
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class TokenIssuer:
         """Return a signed token for claims."""
         issued = now or datetime.now(UTC)
         ttl = self.access_ttl if claims.kind == "access" else self.refresh_ttl
-        payload = {
+        payload: dict[str, object] = {
             "sub": claims.user_id,
             "role": claims.role,
             "ver": claims.token_version,
@@ -46,6 +48,10 @@ class TokenIssuer:
             "iat": issued,
             "exp": issued + ttl,
         }
+        if claims.session_id is not None:
+            payload["sid"] = claims.session_id
+        if claims.token_id is not None:
+            payload["jti"] = claims.token_id
         return jwt.encode(payload, self.secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, *, kind: TokenKind) -> TokenClaims:
@@ -69,4 +75,10 @@ class TokenIssuer:
             role=str(payload.get("role", "")),
             token_version=int(payload.get("ver", 0)),
             kind=kind,
+            session_id=_optional_str(payload.get("sid")),
+            token_id=_optional_str(payload.get("jti")),
         )
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None

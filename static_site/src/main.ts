@@ -86,6 +86,15 @@ const app = new App(
   root,
   services,
   () => {
+    // End the session on the server too (its refresh token stops working); never wait for it.
+    const token = session.current?.accessToken;
+    if (token) {
+      void fetch(`${config.apiBaseUrl}/auth/logout`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+        keepalive: true,
+      }).catch(() => undefined);
+    }
     session.clear();
     toasts.clear();
     toasts.info("You have signed out.");

@@ -10,6 +10,9 @@ import pytest
 from tests.functions.conftest import Api
 
 DAY = {"date": "2026-05-05", "tz": "Europe/Bucharest"}
+RANGE = {"from": "2026-05-01", "to": "2026-05-31", "tz": "Europe/Bucharest"}
+TARIFF = {"name": "Flat", "kind": "flat", "currency": "EUR", "valid_from": "2026-01-01",
+          "price_per_kwh": "0.2"}  # fmt: skip
 
 
 @dataclass
@@ -32,7 +35,9 @@ def world(api: Api) -> World:
         "B": api.login(b["username"]),
         "admin": api.admin_token,
     }
-    return World(tokens, {"A": a["id"], "B": b["id"], "dA": da["id"], "dB": db["id"]})
+    tariff = api.post("/tariffs", json=TARIFF, token=api.admin_token).json()
+    ids = {"A": a["id"], "B": b["id"], "dA": da["id"], "dB": db["id"], "T": tariff["id"]}
+    return World(tokens, ids)
 
 
 # (method, path template, body, {caller: expected status}); ids are filled per test.
@@ -41,6 +46,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/health", None, {"anon": 200, "A": 200, "B": 200, "admin": 200}),
     ("GET", "/openapi.json", None, {"anon": 200, "A": 200, "admin": 200}),
     ("GET", "/auth/me", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
+    # a real logout ends the session: covered per session in test_sessions.py
+    ("POST", "/auth/logout", None, {"anon": 401}),
+    (
+        "POST",
+        "/me/password",
+        {"old_password": "not-the-password", "new_password": "another-long-pw"},
+        {"anon": 401, "A": 422, "admin": 422},
+    ),
     ("GET", "/users", None, {**ADMIN_ONLY, "admin": 200}),
     (
         "POST",
@@ -65,6 +78,31 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/me/devices", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
     ("GET", "/me/devices/{dA}/consumption", None, {"anon": 401, "A": 200, "B": 404, "admin": 404}),
     ("GET", "/me/devices/{dB}/consumption", None, {"anon": 401, "A": 404, "B": 200}),
+    ("GET", "/devices/{dB}/consumption.csv", None, {**ADMIN_ONLY, "admin": 200}),
+    ("GET", "/devices/{dB}/consumption.xml", None, {**ADMIN_ONLY, "admin": 200}),
+    (
+        "GET",
+        "/me/devices/{dA}/consumption.csv",
+        None,
+        {"anon": 401, "A": 200, "B": 404, "admin": 404},
+    ),
+    (
+        "GET",
+        "/me/devices/{dA}/consumption.xml",
+        None,
+        {"anon": 401, "A": 200, "B": 404, "admin": 404},
+    ),
+    ("GET", "/me/devices/{dB}/consumption.xml", None, {"anon": 401, "A": 404, "B": 200}),
+    ("GET", "/tariffs", None, {**ADMIN_ONLY, "admin": 200}),
+    ("POST", "/tariffs", TARIFF, {**ADMIN_ONLY, "admin": 201}),
+    ("GET", "/tariffs/{T}", None, {**ADMIN_ONLY, "admin": 200}),
+    ("GET", "/devices/{dB}/tariffs", None, {**ADMIN_ONLY, "admin": 200}),
+    (
+        "POST",
+        "/devices/{dB}/tariffs",
+        {"tariff_id": "{T}", "effective_from": "2026-01-01"},
+        {**ADMIN_ONLY, "admin": 201},
+    ),
     ("GET", "/me/alerts", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
     ("POST", "/me/alerts/ack-all", None, {"anon": 401, "A": 200}),
     ("POST", "/realtime/negotiate", None, {"anon": 401}),
@@ -108,6 +146,7 @@ def test_route_access(
         if "username" in payload:
             payload["username"] = f"u{caller}{len(payload)}{id(world) % 997}{method}"
     params = DAY if path.endswith("consumption") else None
+    params = RANGE if path.endswith((".csv", ".xml")) else params
     r = api.request(
         method, _fill(path, world), json=payload, params=params, token=world.tokens[caller]
     )

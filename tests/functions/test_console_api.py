@@ -323,3 +323,29 @@ def test_user_list_searches_sorts_and_counts_devices(api: Api) -> None:
     by_name = api.get("/users", params={"q": tag.upper(), "sort": "-name"}, token=api.admin_token)
     assert [u["name"] for u in by_name.json()["items"]] == [f"Idle {tag}", f"Busy {tag}"]
     assert api.get("/users", params={"sort": "password"}, token=api.admin_token).status_code == 422
+
+
+def test_tariff_changes_are_audited(api: Api) -> None:
+    flat = {
+        "name": "Audited flat",
+        "kind": "flat",
+        "currency": "EUR",
+        "tz": "Europe/Bucharest",
+        "valid_from": "2026-01-01",
+        "price_per_kwh": "0.250000",
+    }
+    refused = api.post("/tariffs", json={**flat, "price_per_kwh": 0.25}, token=api.admin_token)
+    assert refused.status_code == 422
+    r = api.post("/tariffs", json=flat, token=api.admin_token)
+    assert r.status_code == 201, r.text
+    tariff = r.json()
+    device = _device(api, "tariff", "meter")
+    body = {"tariff_id": tariff["id"], "effective_from": "2026-02-01"}
+    r = api.post(f"/devices/{device['id']}/tariffs", json=body, token=api.admin_token)
+    assert r.status_code == 201, r.text
+
+    (created,) = _trail(api, entity_type="tariff", entity_id=tariff["id"])
+    assert created["action"] == "tariff.created" and created["before"] is None
+    assert created["after"]["name"] == "Audited flat"
+    assigned = _trail(api, entity_type="device", entity_id=device["id"])[0]
+    assert assigned["action"] == "tariff.assigned" and assigned["after"] == body

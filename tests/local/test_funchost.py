@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import azure.functions as func
 import pytest
+from yarl import URL
 
 from local.funchost import (
     BindingRegistry,
@@ -254,6 +255,16 @@ async def test_method_mismatch_is_404(client: aiohttp.ClientSession, calls: Call
         await read_problem(resp)
     async with client.get("/api/teapot") as resp:
         assert resp.status == 404
+    assert calls.names() == []
+
+
+async def test_a_newline_in_the_path_still_gets_the_hosts_problem_answer(
+    client: aiohttp.ClientSession, calls: Calls
+) -> None:
+    async with client.get(URL("/api/no%0Asuch/route", encoded=True)) as resp:
+        assert resp.status == 404
+        problem = await read_problem(resp)  # problem+json, not the web server's text/plain
+        assert "No function accepts" in problem["detail"]
     assert calls.names() == []
 
 

@@ -30,6 +30,20 @@ var appSettings = {
   ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${adminPasswordSecretUri})'
   LOGIN_MAX_FAILURES: '5'
   LOGIN_LOCKOUT_SECONDS: '300'
+  // Login limits and sessions (docs/security.md). Browsers reach the API through the Static Web
+  // App's linked backend: the client is the 2nd X-Forwarded-For entry from the right (SWA
+  // appends the client, the Functions front end appends SWA). Verify on a deployment.
+  LOGIN_BACKOFF_BASE_SECONDS: '2'
+  LOGIN_WINDOW_SECONDS: '900'
+  LOGIN_ACCOUNT_MAX_FAILURES: '20'
+  LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS: '60'
+  LOGIN_ADDRESS_MAX_FAILURES: '20'
+  LOGIN_ADDRESS_BACKOFF_MAX_SECONDS: '300'
+  LOGIN_MAX_CONCURRENT_HASHES: '1'
+  LOGIN_HASH_WAIT_MS: '500'
+  LOGIN_HASH_QUEUE: '1'
+  TRUSTED_PROXY_HOPS: '2'
+  REFRESH_REUSE_GRACE_SECONDS: '30'
   WEBPUBSUB_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${webPubSubConnectionStringSecretUri})'
   WEBPUBSUB_HUB: webPubSubHub
   MEASUREMENTS_TRANSPORT: 'servicebus'

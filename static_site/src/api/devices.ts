@@ -1,7 +1,8 @@
 /** Admin device management: `/api/devices`, including any device's day of consumption. */
 
 import type { HttpClient } from "./http.ts";
-import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceKey, DeviceUpdate, FleetDevice, Page } from "./types.ts";
+import type { RangeQuery } from "./me.ts";
+import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceKey, DeviceUpdate, Download, FleetDevice, Page, RangeConsumption, Tariff, TariffAssignment } from "./types.ts";
 
 export interface DeviceListQuery {
   limit?: number;
@@ -36,6 +37,26 @@ export function createDevicesApi(http: HttpClient) {
     },
     consumption(id: string, date: string, tz: string, signal?: AbortSignal): Promise<DayConsumption> {
       return http.get<DayConsumption>(`${path(id)}/consumption`, { date, tz }, signal);
+    },
+    consumptionRange(id: string, query: RangeQuery, signal?: AbortSignal): Promise<RangeConsumption> {
+      return http.get<RangeConsumption>(`${path(id)}/consumption`, { ...query }, signal);
+    },
+    exportFile(id: string, format: "csv" | "xml", query: RangeQuery): Promise<Download> {
+      const { from, to, tz } = query;
+      return http.download(`${path(id)}/consumption.${format}`, { from, to, tz });
+    },
+    tariffHistory(id: string): Promise<{ items: TariffAssignment[] }> {
+      return http.get<{ items: TariffAssignment[] }>(`${path(id)}/tariffs`);
+    },
+    /** Bill the device by a tariff from a local date (midnight in the tariff's zone) on. */
+    assignTariff(id: string, tariffId: string, effectiveFrom: string): Promise<{ items: TariffAssignment[] }> {
+      return http.post<{ items: TariffAssignment[] }>(`${path(id)}/tariffs`, { tariff_id: tariffId, effective_from: effectiveFrom });
+    },
+    tariffs(): Promise<{ items: Tariff[] }> {
+      return http.get<{ items: Tariff[] }>("/tariffs");
+    },
+    createFlatTariff(body: { name: string; currency: string; tz: string; valid_from: string; price_per_kwh: string }): Promise<Tariff> {
+      return http.post<Tariff>("/tariffs", { ...body, kind: "flat" });
     },
   };
 }

@@ -2,7 +2,7 @@
 
 import type { Session } from "../auth.ts";
 import { ApiError, SessionExpiredError, errorFromNetwork, errorFromResponse } from "./errors.ts";
-import type { TokenResponse } from "./types.ts";
+import type { Download, TokenResponse } from "./types.ts";
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -66,7 +66,20 @@ export class HttpClient {
 
   /** Send a request; on 401 refresh the token pair once and retry once. */
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-    if (opts.auth === false) return this.parse<T>(await this.send(path, opts, null));
+    return this.parse<T>(await this.respond(path, opts));
+  }
+
+  /** GET a file (CSV, XML) with the bearer token; errors are thrown like JSON calls. */
+  async download(path: string, query?: Query, signal?: AbortSignal): Promise<Download> {
+    const res = await this.respond(path, { query, signal });
+    if (!res.ok) throw await errorFromResponse(res);
+    const disposition = res.headers.get("Content-Disposition") ?? "";
+    const match = /filename="([^"]+)"/.exec(disposition);
+    return { blob: await res.blob(), filename: match?.[1] ?? null };
+  }
+
+  private async respond(path: string, opts: RequestOptions): Promise<Response> {
+    if (opts.auth === false) return this.send(path, opts, null);
     const session = this.opts.session;
     if (session.current === null) throw this.expire();
     if (session.accessTokenIsStale(this.opts.refreshSkewMs ?? 0)) {
@@ -79,7 +92,7 @@ export class HttpClient {
       res = await this.send(path, opts, this.token());
       if (res.status === 401) throw this.expire();
     }
-    return this.parse<T>(res);
+    return res;
   }
 
   /**

@@ -1,7 +1,14 @@
 /** The signed-in client's own resources: `/api/me/...`. */
 
 import type { HttpClient } from "./http.ts";
-import type { AckAllResult, Alert, AlertPage, AlertQuery, DayConsumption, Device, NegotiateResult, Page } from "./types.ts";
+import type { AckAllResult, Alert, AlertPage, AlertQuery, DayConsumption, Device, Download, NegotiateResult, Page, RangeConsumption } from "./types.ts";
+
+export interface RangeQuery {
+  from: string;
+  to: string;
+  tz: string;
+  group_by?: "hour" | "day" | "week" | "month";
+}
 
 export function createMeApi(http: HttpClient) {
   return {
@@ -10,6 +17,14 @@ export function createMeApi(http: HttpClient) {
     },
     consumption(id: string, date: string, tz: string, signal?: AbortSignal): Promise<DayConsumption> {
       return http.get<DayConsumption>(`/me/devices/${encodeURIComponent(id)}/consumption`, { date, tz }, signal);
+    },
+    consumptionRange(id: string, query: RangeQuery, signal?: AbortSignal): Promise<RangeConsumption> {
+      return http.get<RangeConsumption>(`/me/devices/${encodeURIComponent(id)}/consumption`, { ...query }, signal);
+    },
+    /** The hourly export of a period: `csv`, or `xml` for Green Button (ESPI Atom). */
+    exportFile(id: string, format: "csv" | "xml", query: RangeQuery): Promise<Download> {
+      const { from, to, tz } = query;
+      return http.download(`/me/devices/${encodeURIComponent(id)}/consumption.${format}`, { from, to, tz });
     },
     alerts(query: AlertQuery = {}, signal?: AbortSignal): Promise<AlertPage> {
       const { unacknowledged, ...rest } = query;

@@ -91,6 +91,56 @@ export interface DayConsumption {
   hours: HourReading[];
 }
 
+/** One bucket of the range view; `cost` is exact decimal text in `currency`. */
+export interface RangeBucket {
+  start: string;
+  end: string;
+  kwh: number | null;
+  estimated_hours: number;
+  cost: string | null;
+}
+
+/** `GET /api/me/devices/{id}/consumption?from&to&group_by&tz`. */
+export interface RangeConsumption {
+  device_id: string;
+  tz: string;
+  group_by: "hour" | "day" | "week" | "month";
+  from_date: string;
+  to_date: string;
+  unit: "kWh";
+  buckets: RangeBucket[];
+  total_kwh: number | null;
+  total_cost: string | null;
+  currency: string | null;
+}
+
+/** A tariff as `GET /api/tariffs` lists it; prices are exact decimal text. */
+export interface Tariff {
+  id: string;
+  name: string;
+  kind: "flat" | "time_of_use";
+  currency: string;
+  tz: string;
+  valid_from: string;
+  valid_to: string | null;
+  bands: { days: string[]; from_hour: number; to_hour: number; price_per_kwh: string }[];
+}
+
+/** One entry of a device's tariff history. */
+export interface TariffAssignment {
+  device_id: string;
+  tariff_id: string;
+  tariff_name: string;
+  currency: string;
+  effective_from: string;
+}
+
+/** A downloaded file: its bytes and the name the server suggested. */
+export interface Download {
+  blob: Blob;
+  filename: string | null;
+}
+
 /** An alert as `GET /api/me/alerts` returns it: one device hour over its maximum. */
 export interface Alert {
   id: string;

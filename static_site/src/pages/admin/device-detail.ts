@@ -1,15 +1,16 @@
-/** Admin: one device — its details, owner, edit/delete, and any day of its consumption. */
+/** Admin: one device — its details, owner, edit/delete, tariff, and its consumption over any period. */
 
 import { describeError } from "../../api/errors.ts";
 import type { Device, User } from "../../api/types.ts";
-import { createDayView, type DayView } from "../../consumption/day-view.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
+import { createPeriodViews, viewQuery, type PeriodViews } from "../../consumption/period-views.ts";
 import { confirmDialog, showSecretOnce } from "../../ui/dialog.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
 import { errorState, loadingState } from "../../ui/states.ts";
 import type { Page } from "../page.ts";
 import { openDeviceForm, ownerLabel, ownerOptions } from "./device-form.ts";
+import { createTariffPanel } from "./device-tariff.ts";
 
 export const adminDeviceDetailPage: Page = ({ services, params, query, signal }) => {
   const { api, toasts } = services;
@@ -17,7 +18,7 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
   const element = h("div", { class: "page", testid: "admin-device-page" }, h("a", { class: "back-link", href: "#/admin/devices" }, icon("left"), "All devices"));
   const content = h("div", { class: "stack" }, loadingState("Loading device…"));
   element.appendChild(content);
-  let dayView: DayView | null = null;
+  let views: PeriodViews | null = null;
 
   const load = async () => {
     replace(content, loadingState("Loading device…"));
@@ -82,12 +83,25 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
         owner.disabled = false;
       }
     });
-    dayView?.dispose();
-    dayView = createDayView({
-      load: (date, tz, s) => api.devices.consumption(device.id, date, tz, s),
+    views?.dispose();
+    const periodViews = createPeriodViews({
       timeZone: services.timeZone,
+      view: query.get("view"),
       date: query.get("date"),
-      onDateChange: (date) => services.replaceUrl(`#/admin/devices/${encodeURIComponent(device.id)}?date=${date}`),
+      from: query.get("from"),
+      loadDay: (date, tz, s) => api.devices.consumption(device.id, date, tz, s),
+      loadRange: (q, s) => api.devices.consumptionRange(device.id, q, s),
+      download: (format, q) => api.devices.exportFile(device.id, format, q),
+      onLocation: (view, day) => services.replaceUrl(`#/admin/devices/${encodeURIComponent(device.id)}${viewQuery(view, day)}`),
+      onError: (message) => toasts.warning(message),
+    });
+    views = periodViews;
+    const tariffPanel = createTariffPanel({
+      api: api.devices,
+      deviceId: device.id,
+      timeZone: services.timeZone,
+      onChanged: () => void load(), // costs changed: redraw the page and its period
+      toast: toasts,
     });
     replace(
       content,
@@ -103,11 +117,12 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
           h("div", {}, h("dt", {}, "Device id"), h("dd", { class: "mono small" }, device.id)),
         ),
       ),
+      tariffPanel,
       h("h2", { class: "section-title" }, "Consumption"),
-      dayView.element,
+      periodViews.element,
     );
   };
 
   void load();
-  return { element, dispose: () => dayView?.dispose() };
+  return { element, dispose: () => views?.dispose() };
 };

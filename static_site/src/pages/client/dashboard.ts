@@ -2,7 +2,7 @@
 
 import type { Device } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
-import { createDayView, type DayView } from "../../consumption/day-view.ts";
+import { createPeriodViews, viewQuery, type PeriodViews } from "../../consumption/period-views.ts";
 import { browserTimers, throttle } from "../../realtime/timing.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
@@ -18,18 +18,19 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
   const firstName = session.user?.name.split(/\s+/)[0] ?? "";
   const content = h("div", { class: "dashboard" });
   const element = h("div", { class: "page", testid: "dashboard-page" }, pageHeader(firstName ? `Hello, ${firstName}` : "My energy", "Pick a device and a day to see its consumption per hour."), content);
-  let dayView: DayView | null = null;
+  let views: PeriodViews | null = null;
   let selectedId: string | null = null;
   let date = query.get("date");
 
   // Readings or alerts for the device on screen: re-read today's view in place, throttled.
   // Other days never change from live readings (late readings are rare; a reload shows them).
   const refreshToday = throttle(() => {
+    const dayView = views?.dayView();
     if (dayView?.showsToday()) dayView.refresh();
   }, LIVE_REFRESH_MS, browserTimers);
   const unsubscribe = services.live.onEvent((event) => {
     if (event.type !== "consumption" && event.type !== "alerts-changed") return;
-    if (selectedId !== null && event.deviceIds.includes(selectedId) && dayView?.showsToday()) refreshToday();
+    if (selectedId !== null && event.deviceIds.includes(selectedId) && views?.dayView()?.showsToday()) refreshToday();
   });
 
   const load = async () => {
@@ -71,18 +72,21 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
         el.classList.toggle("active", on);
         el.setAttribute("aria-current", on ? "true" : "false");
       }
-      dayView?.dispose();
       selectedId = device.id;
-      const urlFor = (d: string | null) => `#/dashboard/${encodeURIComponent(device.id)}${d ? `?date=${d}` : ""}`;
-      services.replaceUrl(urlFor(date));
-      dayView = createDayView({
-        load: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
+      views?.dispose();
+      views = createPeriodViews({
         timeZone: services.timeZone,
+        view: query.get("view"),
         date,
-        onDateChange: (d) => {
-          date = d;
-          services.replaceUrl(urlFor(d));
+        from: query.get("from"),
+        loadDay: (day, tz, s) => api.me.consumption(device.id, day, tz, s),
+        loadRange: (q, s) => api.me.consumptionRange(device.id, q, s),
+        download: (format, q) => api.me.exportFile(device.id, format, q),
+        onLocation: (view, day) => {
+          if (view === "day") date = day;
+          services.replaceUrl(`#/dashboard/${encodeURIComponent(device.id)}${viewQuery(view, day)}`);
         },
+        onError: (message) => services.toasts.warning(message),
       });
       replace(
         detail,
@@ -92,7 +96,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
           h("div", {}, h("h2", { testid: "selected-device-name" }, device.description), h("p", { class: "muted" }, device.address)),
           h("span", { class: "badge badge-neutral" }, `Limit ${formatKwh(device.max_hourly_kwh)} kWh per hour`),
         ),
-        dayView.element,
+        views.element,
       );
     };
     for (const device of devices) {
@@ -115,7 +119,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
     dispose: () => {
       unsubscribe();
       refreshToday.cancel();
-      dayView?.dispose();
+      views?.dispose();
     },
   };
 };

@@ -1,0 +1,146 @@
+"""Database reads for the range API: hourly rows and a device's tariff history."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.models import (
+    DailyConsumption,
+    DeviceTariff,
+    HourlyConsumption,
+    Tariff,
+    TariffBand,
+)
+from shared.usage.aggregate import HourSeries
+from shared.usage.pricing import Assignment, TariffRule, band_grid, kwh_to_micro
+
+HOUR = timedelta(hours=1)
+FULL_DAY = ",".join(str(h) for h in range(24))
+
+
+def read_series(
+    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+) -> HourSeries:
+    """Stored hours of a device in [start_utc, end_utc) as an ascending series.
+
+    Reads the packed day rows (shared/usage/daily.py): a year is 366 short rows, parsed with
+    `map(int, ...)`, instead of 8,784 hourly rows.
+    """
+    first_day = start_utc.date()
+    last_day = (end_utc - timedelta(microseconds=1)).date()
+    rows = session.execute(
+        select(
+            DailyConsumption.day_utc,
+            DailyConsumption.hours,
+            DailyConsumption.micros,
+            DailyConsumption.estimated,
+        )
+        .where(
+            DailyConsumption.device_id == device_id,
+            DailyConsumption.day_utc >= first_day,
+            DailyConsumption.day_utc <= last_day,
+        )
+        .order_by(DailyConsumption.day_utc)
+    ).all()
+    shift = start_utc.hour
+    span = int((end_utc - start_utc) / HOUR)
+    offsets: list[int] = []
+    micros: list[int] = []
+    flagged: set[int] = set()
+    for day, hours, day_micros, estimated in rows:
+        base = (day - first_day).days * 24 - shift
+        if hours == FULL_DAY:
+            offsets.extend(range(base, base + 24))
+        else:
+            offsets.extend([base + h for h in map(int, hours.split(","))])
+        micros.extend(map(int, day_micros.split(",")))
+        if estimated:
+            flagged.update([base + h for h in map(int, estimated.split(","))])
+    low, high = bisect_left(offsets, 0), bisect_left(offsets, span)  # partial first/last day
+    if low or high < len(offsets):
+        offsets, micros = offsets[low:high], micros[low:high]
+    estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
+    return HourSeries(start_utc, offsets, micros, estimated_flags)
+
+
+def read_hourly_series(
+    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+) -> HourSeries:
+    """The same series read from the hourly rows (the reference the day rows must match)."""
+    return _read_rows(session, device_id, start_utc, end_utc)
+
+
+def _read_rows(
+    session: Session, device_id: str, start_utc: datetime, end_utc: datetime
+) -> HourSeries:
+    rows = session.execute(
+        select(
+            HourlyConsumption.hour_start_utc,
+            HourlyConsumption.energy_kwh,
+            HourlyConsumption.estimated,
+        )
+        .where(
+            HourlyConsumption.device_id == device_id,
+            HourlyConsumption.hour_start_utc >= start_utc,
+            HourlyConsumption.hour_start_utc < end_utc,
+        )
+        .order_by(HourlyConsumption.hour_start_utc)
+    ).all()
+    return HourSeries(
+        start_utc,
+        [int((hour - start_utc) / HOUR) for hour, _, _ in rows],
+        [kwh_to_micro(kwh) for _, kwh, _ in rows],
+        [bool(flag) for _, _, flag in rows],
+    )
+
+
+# Tariffs are immutable once created (no update route), so a rule is cached by tariff id and
+# a range request costs one query for the device's history, none for bands it has seen.
+_RULES: dict[str, TariffRule] = {}
+_RULES_MAX = 1024
+
+
+def tariff_rule(session: Session, tariff: Tariff) -> TariffRule:
+    """The pricing rule of a stored tariff."""
+    cached = _RULES.get(tariff.id)
+    if cached is not None:
+        return cached
+    bands = session.execute(
+        select(
+            TariffBand.weekdays, TariffBand.start_hour, TariffBand.end_hour, TariffBand.price_micros
+        )
+        .where(TariffBand.tariff_id == tariff.id)
+        .order_by(TariffBand.id)
+    )
+    grid = band_grid([(m, s, e, p) for m, s, e, p in bands])
+    rule = TariffRule(
+        tariff.id, tariff.currency, ZoneInfo(tariff.tz), tariff.valid_from, tariff.valid_to, grid
+    )
+    if len(_RULES) >= _RULES_MAX:
+        _RULES.clear()
+    _RULES[tariff.id] = rule
+    return rule
+
+
+def load_assignments(session: Session, *, device_id: str) -> list[Assignment]:
+    """A device's tariff history (oldest first) with each tariff's rule."""
+    rows = session.execute(
+        select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
+        .where(DeviceTariff.device_id == device_id)
+        .order_by(DeviceTariff.effective_from_utc)
+    ).all()
+    out = []
+    for effective, tariff_id in rows:
+        rule = _RULES.get(tariff_id)
+        if rule is None:
+            tariff = session.get(Tariff, tariff_id)
+            if tariff is None:  # the FK forbids it; a concurrent delete is not possible either
+                continue
+            rule = tariff_rule(session, tariff)
+        out.append(Assignment(effective, rule))
+    return out

@@ -1,0 +1,70 @@
+"""The range view: a device's grouped consumption and cost over local dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from shared.models import Device
+from shared.usage.aggregate import HourCosts, HourSeries, bucket_totals, grand_total, hour_costs
+from shared.usage.periods import Period
+from shared.usage.pricing import format_cost, micro_to_kwh
+from shared.usage.schemas import RangeBucket, RangeConsumption
+from shared.usage.store import load_assignments, read_series
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPeriod:
+    """Every stored hour of a period with its cost, and the tariffs' currency."""
+
+    period: Period
+    series: HourSeries
+    costs: HourCosts
+    currency: str | None
+
+
+def priced_period(session: Session, *, device: Device, period: Period) -> PricedPeriod:
+    """Read the period's hours and price them under the device's tariff history."""
+    assignments = load_assignments(session, device_id=device.id)
+    series = read_series(
+        session, device_id=device.id, start_utc=period.start_utc, end_utc=period.end_utc
+    )
+    currency = assignments[-1].rule.currency if assignments else None
+    return PricedPeriod(period, series, hour_costs(series, assignments), currency)
+
+
+def _kwh(micro: int | None) -> float | None:
+    return None if micro is None else micro_to_kwh(micro)
+
+
+def _cost(units: int | None) -> str | None:
+    return None if units is None else format_cost(units)
+
+
+def range_view(session: Session, *, device: Device, period: Period) -> RangeConsumption:
+    """Build the range view: one bucket per hour/day/week/month, sums exact."""
+    priced = priced_period(session, device=device, period=period)
+    totals = bucket_totals(period, priced.series, priced.costs)
+    total = grand_total(totals)
+    buckets = [
+        RangeBucket(
+            start=period.local_iso(bucket.start_utc),
+            end=period.local_iso(bucket.end_utc),
+            kwh=_kwh(t.kwh_micro),
+            estimated_hours=t.estimated_hours,
+            cost=_cost(t.cost_units),
+        )
+        for bucket, t in zip(period.buckets, totals, strict=True)
+    ]
+    return RangeConsumption(
+        device_id=device.id,
+        tz=period.zone.key,
+        group_by=period.group_by,  # type: ignore[arg-type]
+        from_date=period.first.isoformat(),
+        to_date=period.last.isoformat(),
+        buckets=buckets,
+        total_kwh=_kwh(total.kwh_micro),
+        total_cost=_cost(total.cost_units),
+        currency=priced.currency,
+    )

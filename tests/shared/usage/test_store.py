@@ -1,0 +1,61 @@
+"""The day rows (written with the hourly rows) read back exactly as the hourly rows do."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.consumption import write_hours
+from shared.db import transaction
+from shared.models import Device, HourlyConsumption
+from shared.usage.daily import refresh_days
+from shared.usage.pricing import kwh_to_micro
+from shared.usage.store import read_hourly_series, read_series
+
+
+def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) -> None:
+    start = datetime(2026, 1, 1)
+    values = {start + timedelta(hours=i): (i * 7919 % 1000) / 997 + 1e-7 for i in range(0, 900, 3)}
+    values[start + timedelta(hours=1)] = 0.0000005  # a half micro-kWh: the rounding edge
+    with transaction(sessions) as session:
+        device = Device(description="d", address="a", max_hourly_kwh=1.0, key_hash="x" * 64)
+        session.add(device)
+        session.flush()
+        write_hours(session, device_id=device.id, energy_by_hour=values)
+        session.execute(
+            update(HourlyConsumption)
+            .where(HourlyConsumption.device_id == device.id)
+            .where(HourlyConsumption.hour_start_utc == start + timedelta(hours=6))
+            .values(estimated=True)
+        )
+        # every writer of hourly rows refreshes their day rows in the same transaction
+        refresh_days(session, [(device.id, start + timedelta(hours=6))])
+        device_id = device.id
+    with sessions() as session:
+        end = start + timedelta(hours=24 * 40)
+        series = read_series(session, device_id=device_id, start_utc=start, end_utc=end)
+        rows = read_hourly_series(session, device_id=device_id, start_utc=start, end_utc=end)
+        shifted = read_series(
+            session,
+            device_id=device_id,
+            start_utc=start + timedelta(hours=5),
+            end_utc=end - timedelta(hours=7),
+        )
+        shifted_rows = read_hourly_series(
+            session,
+            device_id=device_id,
+            start_utc=start + timedelta(hours=5),
+            end_utc=end - timedelta(hours=7),
+        )
+        later = read_series(
+            session, device_id=device_id, start_utc=end, end_utc=end + timedelta(days=1)
+        )
+    assert series == rows
+    assert shifted == shifted_rows and shifted.offsets[0] == 1  # partial first and last days
+    assert series.offsets == sorted(int((h - start) / timedelta(hours=1)) for h in values)
+    assert series.micros == [kwh_to_micro(values[h]) for h in sorted(values)]
+    assert series.micros[1] == 1  # floor(0.5 + 0.5)
+    assert [series.offsets[i] for i, e in enumerate(series.estimated) if e] == [6]
+    assert later.offsets == [] and later.micros == []

@@ -1,8 +1,13 @@
-"""Alert latency: from publishing the crossing reading to its arrival on the owner's WebSocket.
+"""Alert latency and alert truth.
 
-200 clients each own one device (max 1 kWh/h) and hold a WebSocket from /api/realtime/negotiate.
-Each round, all 200 devices publish a reading that takes the current hour over the maximum at
-the same moment (through RabbitMQ); the owner's socket must receive `alert.opened`.
+Latency: 200 clients each own one device (max 1 kWh/h) and hold a WebSocket from
+/api/realtime/negotiate. Each round, all 200 devices publish a reading that takes the current
+hour over the maximum at the same moment (through RabbitMQ); the owner's socket must receive
+`alert.opened`; the figure is publish -> arrival.
+
+Truth: the team's sensor.csv (one reading per 10 minutes) is replayed shuffled, with 20 % sent
+twice, into a device whose maximum is the 90th percentile of its hourly totals; once settled,
+the active alerts are compared with the hours whose final total is over the maximum.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import secrets
 import subprocess
 import sys
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiohttp
 import httpx
@@ -27,9 +33,12 @@ from sqlalchemy import text
 from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb, percentile
 from local.webpubsub.connstr import format_connection_string
 from shared.db import create_db_engine
+from shared.metering import Reading, hourly_energy
 from shared.security.passwords import hash_password
 
-DB = "energy_bench_alerts"
+DB = f"energy_bench_alerts_{os.getpid()}"
+SENSOR_CSV = REPO_ROOT.parent / "shared" / "data" / "sensor.csv"
+STEP_MS = 600_000
 AMQP = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 PASSWORD = "bench-client-password"
 HOUR_MS = 3_600_000
@@ -179,11 +188,85 @@ async def measure(
     return latencies, pipeline, len(sent) - len(latencies)
 
 
+def shuffled_truth(url: str, queue: str, csv: str, seed: int) -> dict[str, int]:
+    """Replay the CSV shuffled with 20 % duplicates into a p90-maximum device; count alerts."""
+    values = [float(x) for x in open(csv).read().split() if x]  # noqa: SIM115
+    hour0 = (int(time.time() * 1000) - 40 * 24 * HOUR_MS) // HOUR_MS * HOUR_MS
+    readings = [Reading(hour0 + 3 * 60_000 + i * STEP_MS, v) for i, v in enumerate(values)]
+    totals, estimated = hourly_energy(readings)
+    ordered = sorted(totals.values())
+    maximum = ordered[int(0.9 * (len(ordered) - 1))]
+    true_hours = {h for h, kwh in totals.items() if kwh > maximum and h not in estimated}
+    user, device = str(uuid.uuid4()), str(uuid.uuid4())
+    engine = create_db_engine(url)
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, username, name, role, password_hash, token_version,"
+                " created_at) VALUES (:u, :n, :n, 'client', 'x', 0, NOW())"
+            ),
+            {"u": user, "n": f"truth{seed}"},
+        )
+        db.execute(
+            text(
+                "INSERT INTO devices (id, description, address, max_hourly_kwh, owner_id,"
+                " key_hash, created_at) VALUES (:d, 'truth', 'truth', :m, :u, :k, NOW())"
+            ),
+            {"d": device, "u": user, "m": maximum, "k": uuid.uuid4().hex},
+        )
+    messages = [
+        {"timestamp": r.timestamp_ms, "device_id": device, "measurement_value": r.value_kwh}
+        for r in readings
+    ]
+    rng = random.Random(seed)
+    delivered = messages + rng.sample(messages, len(messages) // 5)
+    rng.shuffle(delivered)
+    publish(queue, delivered)
+    deadline = time.monotonic() + 300
+    count_sql = text("SELECT COUNT(*) FROM readings WHERE device_id = :d")
+    while time.monotonic() < deadline:
+        with engine.connect() as db:
+            if db.execute(count_sql, {"d": device}).scalar() == len(readings):
+                break
+        time.sleep(0.5)
+    time.sleep(2)  # duplicates still in flight change nothing; let them land
+    with engine.connect() as db:
+        rows = db.execute(
+            text("SELECT hour_start_utc, state FROM alerts WHERE device_id = :d"), {"d": device}
+        ).all()
+    engine.dispose()
+    active = {
+        int(h.replace(tzinfo=UTC).timestamp() * 1000) for h, state in rows if state == "active"
+    }
+    return {
+        "readings": len(readings),
+        "delivered": len(delivered),
+        "true_hours": len(true_hours),
+        "alerts": len(rows),
+        "active": len(active),
+        "false_active": len(active - true_hours),
+        "missed": len(true_hours - active),
+        "cleared": sum(1 for _, state in rows if state == "cleared"),
+    }
+
+
+def drop_database() -> None:
+    """Remove this run's database."""
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{DB}`")
+    conn.close()
+
+
 def main() -> None:
-    """Print p50/p99 alert latency with 200 devices publishing at once."""
+    """Print p50/p99 alert latency with 200 devices publishing at once, then the truth runs."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--csv", default=str(SENSOR_CSV), help="meter file for the truth run")
+    parser.add_argument("--truth-runs", type=int, default=1)
     args = parser.parse_args()
     url, rows = setup_database(args.clients)
     queue = f"bench_alerts_{uuid.uuid4().hex[:8]}"
@@ -219,6 +302,11 @@ def main() -> None:
         api = f"http://127.0.0.1:{api_port}/api"
         wait_healthy(f"{api}/health")
         latencies, pipeline, missing = asyncio.run(measure(api, queue, rows, args.rounds))
+        truths = [
+            shuffled_truth(url, queue, args.csv, seed)
+            for seed in range(args.truth_runs)
+            if os.path.exists(args.csv)
+        ]
     conn = pika.BlockingConnection(pika.URLParameters(AMQP))
     conn.channel().queue_delete(queue)
     conn.channel().queue_delete(f"{queue}.dlq")
@@ -236,6 +324,18 @@ def main() -> None:
         f"  of which publish -> alert committed and queued for push: p50 "
         f"{percentile(pipeline, 50):.0f}  p99 {percentile(pipeline, 99):.0f}"
     )
+    if not truths:
+        print(f"  truth run skipped: {args.csv} not found")
+    for seed, t in enumerate(truths):
+        print(
+            f"alert truth, seed {seed}: {t['readings']} readings delivered as {t['delivered']} "
+            f"(shuffled, 20 % twice), max = p90 of hourly totals"
+        )
+        print(
+            f"  hours over max {t['true_hours']}; alerts {t['alerts']}: active {t['active']} "
+            f"(false {t['false_active']}, missed {t['missed']}), cleared {t['cleared']}"
+        )
+    drop_database()
 
 
 if __name__ == "__main__":

@@ -308,7 +308,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "alerts",
         "user",
         response=AlertPage,
-        query=(*PAGE, "since", "unacknowledged"),
+        query=(*PAGE, "since", "unacknowledged", "state"),
         errors=(422,),
     ),
     Operation(
@@ -353,7 +353,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "console",
         "admin",
         response=AdminAlertPage,
-        query=(*PAGE, "device_id", "owner_id", "state", "kind", "since"),
+        query=(*PAGE, "device_id", "owner_id", "admin_alert_state", "kind", "since"),
         errors=(422,),
     ),
     Operation(
@@ -403,6 +403,7 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "tz": {"type": "string", "default": "UTC", "description": "IANA time zone"},
     "since": {"type": "string", "format": "date-time"},
     "unacknowledged": {"type": "boolean"},
+    "state": {"type": "string", "enum": ["active", "cleared"], "description": "alert state"},
     # Operator console (issue 14)
     "q": {"type": "string", "maxLength": 100, "description": "Case-insensitive search"},
     "status": {"type": "string", "enum": ["reporting", "late", "silent", "never"]},
@@ -410,14 +411,14 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "user_sort": {"type": "string", "enum": list(USER_SORTS), "default": "username"},
     "device_id": {"type": "string", "format": "uuid"},
     "actor_id": {"type": "string", "format": "uuid"},
-    "state": {"type": "string", "enum": ["open", "closed"]},
+    "admin_alert_state": {"type": "string", "enum": ["open", "closed"]},
     "kind": {"type": "string", "enum": ["over_max", "silent"]},
     "entity_type": {"type": "string", "enum": list(ENTITY_TYPES)},
     "entity_id": {"type": "string", "maxLength": 100},
     "until": {"type": "string", "format": "date-time"},
 }
 # Query names that differ from their documented name (two lists sort by different keys).
-QUERY_NAMES = {"device_sort": "sort", "user_sort": "sort"}
+QUERY_NAMES = {"device_sort": "sort", "user_sort": "sort", "admin_alert_state": "state"}
 REQUIRED_QUERY: set[str] = set()  # per operation: Operation.required
 FILE_MEDIA = {".csv": "text/csv", ".xml": "application/atom+xml"}
 SECURITY: dict[str, list[dict[str, list[str]]]] = {

@@ -110,15 +110,44 @@ def read_hours(
     return {hour: kwh for hour, kwh in rows}
 
 
-def day_view(session: Session, *, device: Device, local_day: LocalDay) -> DayConsumption:
-    """Build the day view of a device: one entry per local hour, null where no data."""
-    stored = read_hours(
-        session, device_id=device.id, start_utc=local_day.start_utc, end_utc=local_day.end_utc
+def read_estimated_hours(
+    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+) -> set[datetime]:
+    """Hours in [start_utc, end_utc) whose stored total is estimated (docs/alerts.md)."""
+    rows = session.scalars(
+        select(HourlyConsumption.hour_start_utc).where(
+            HourlyConsumption.device_id == device_id,
+            HourlyConsumption.hour_start_utc >= start_utc,
+            HourlyConsumption.hour_start_utc < end_utc,
+            HourlyConsumption.estimated.is_(True),
+        )
+    )
+    return set(rows)
+
+
+def day_view(
+    session: Session, *, device: Device, local_day: LocalDay, now: datetime | None = None
+) -> DayConsumption:
+    """Build the day view of a device: one entry per local hour, null where no data.
+
+    Estimated hours are flagged; the hour containing `now` (naive UTC) is in progress.
+    """
+    start, end = local_day.start_utc, local_day.end_utc
+    stored = read_hours(session, device_id=device.id, start_utc=start, end_utc=end)
+    estimated = (
+        read_estimated_hours(session, device_id=device.id, start_utc=start, end_utc=end)
+        if stored
+        else set()
+    )
+    current = (now or datetime.now(UTC).replace(tzinfo=None)).replace(
+        minute=0, second=0, microsecond=0
     )
     hours = [
         HourValue(
             start=hour.replace(tzinfo=UTC).astimezone(local_day.zone).isoformat(),
             kwh=stored.get(hour),
+            estimated=hour in estimated,
+            in_progress=hour == current,
         )
         for hour in local_day.hour_starts_utc()
     ]

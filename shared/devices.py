@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.alerts import lock_device_for_alerts, reevaluate_for_maximum
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.models import Device, User
 from shared.schemas import DeviceCreate, DeviceUpdate
@@ -92,9 +93,14 @@ def list_devices(
 
 
 def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> Device:
-    """Apply the fields present in data; owner_id null unassigns the device."""
+    """Apply the fields present in data; owner_id null unassigns the device.
+
+    A new maximum re-evaluates the device's active alerts in the same transaction.
+    """
     device = get_device(session, device_id=device_id)
     fields = data.model_fields_set
+    if "max_hourly_kwh" in fields and data.max_hourly_kwh is not None:
+        lock_device_for_alerts(session, device.id)
     if "owner_id" in fields:
         if data.owner_id is not None:
             _check_owner(session, data.owner_id)
@@ -106,6 +112,8 @@ def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> De
         if value is not None:
             setattr(device, name, value)
     session.flush()
+    if "max_hourly_kwh" in fields and data.max_hourly_kwh is not None:
+        reevaluate_for_maximum(session, device_id=device.id, max_hourly_kwh=data.max_hourly_kwh)
     return device
 
 

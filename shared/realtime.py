@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
-from threading import BoundedSemaphore
 from typing import Any
 
 import requests
@@ -15,8 +13,9 @@ from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from requests.adapters import HTTPAdapter
 
 from shared.errors import DomainError
-from shared.ingestion.service import AlertEvent
+from shared.notify import AlertEvent, AlertSummary
 from shared.settings import Settings
+from shared.webpubsub_rest import RestSender
 
 logger = logging.getLogger(__name__)
 # The SDK's HttpLoggingPolicy logs every request and response (headers included) at INFO,
@@ -80,34 +79,68 @@ def disconnect_user(settings: Settings, user_id: str) -> None:
         logger.exception("could not close the live connections of %s", user_id)
 
 
-def alert_message(event: AlertEvent) -> dict[str, Any]:
-    """The JSON pushed to the owner for an alert change."""
+def _iso(hour: datetime | None) -> str | None:
+    return hour.replace(tzinfo=UTC).isoformat() if hour is not None else None
+
+
+def _alert_body(event: AlertEvent) -> dict[str, Any]:
     return {
-        "type": "alert.opened" if event.change == "opened" else "alert.updated",
-        "alert": {
-            "id": event.alert_id,
-            "device_id": event.device_id,
-            "hour_start": event.hour_start_utc.replace(tzinfo=UTC).isoformat(),
-            "energy_kwh": event.energy_kwh,
-            "max_hourly_kwh": event.max_hourly_kwh,
-        },
+        "id": event.alert_id,
+        "device_id": event.device_id,
+        "hour_start": _iso(event.hour_start_utc),
+        "energy_kwh": event.energy_kwh,
+        "peak_kwh": event.peak_kwh,
+        "max_hourly_kwh": event.max_hourly_kwh,
+        "state": event.state,
+    }
+
+
+def alert_message(event: AlertEvent) -> dict[str, Any]:
+    """The JSON pushed to the owner for an alert change: alert.opened|updated|cleared."""
+    return {
+        "type": f"alert.{event.change}",
+        "alert": _alert_body(event),
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def summary_message(summary: AlertSummary) -> dict[str, Any]:
+    """The JSON pushed once for many alert changes of one owner (a backfill or a burst)."""
+    return {
+        "type": "alerts.summary",
+        "backfill": summary.backfill,
+        "active": summary.active,
+        "cleared": summary.cleared,
+        "first_hour": _iso(summary.first_hour),
+        "last_hour": _iso(summary.last_hour),
+        "device_ids": sorted(summary.device_ids),
+        "examples": [_alert_body(e) for e in summary.examples],
         "sent_at": datetime.now(UTC).isoformat(),
     }
 
 
 class WebPubSubNotifier:
-    """Sends to each owner's connections with send_to_user, off the ingestion path."""
+    """Sends to each owner's connections with send_to_user, off the ingestion path.
+
+    The sends go through `RestSender` (one event loop, many calls in flight) rather than the
+    SDK client in a thread pool: same REST call, a fraction of the CPU (shared/webpubsub_rest.py).
+    """
 
     def __init__(self, connection_string: str, hub: str, *, workers: int = SEND_WORKERS) -> None:
-        self._client = service_client(connection_string, hub)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webpubsub")
-        self._slots = BoundedSemaphore(MAX_PENDING_SENDS)
+        self._sender = RestSender(
+            connection_string, hub, concurrency=2 * workers, max_pending=MAX_PENDING_SENDS
+        )
 
     def alerts_changed(self, events: list[AlertEvent]) -> None:
         """Queue one message per event to its owner."""
         for event in events:
             if event.owner_id is not None:
                 self._submit(event.owner_id, alert_message(event))
+
+    def alerts_summarised(self, summaries: list[AlertSummary]) -> None:
+        """Queue one summary message per owner."""
+        for summary in summaries:
+            self._submit(summary.owner_id, summary_message(summary))
 
     def consumption_updated(self, owners: dict[str, set[str]]) -> None:
         """Tell each owner which of their devices changed."""
@@ -117,19 +150,9 @@ class WebPubSubNotifier:
             )
 
     def _submit(self, user_id: str, message: dict[str, Any]) -> None:
-        if not self._slots.acquire(blocking=False):
+        if not self._sender.send_to_user(user_id, message):
             logger.warning(
                 "push queue full; dropping %s for %s (clients catch up via the API)",
                 message["type"],
                 user_id,
             )
-            return
-        self._pool.submit(self._send, user_id, message)
-
-    def _send(self, user_id: str, message: dict[str, Any]) -> None:
-        try:
-            self._client.send_to_user(user_id, message, content_type="application/json")
-        except Exception:
-            logger.exception("send_to_user failed for %s (%s)", user_id, message["type"])
-        finally:
-            self._slots.release()

@@ -153,6 +153,12 @@ class HourValue(BaseModel):
 
     start: str
     kwh: float | None
+    estimated: bool = Field(
+        default=False,
+        description="part of the energy was spread over a gap between readings longer than the "
+        "estimation gap (interpolated, not measured; never alerted)",
+    )
+    in_progress: bool = Field(default=False, description="the hour has not ended yet")
 
 
 class DayConsumption(BaseModel):
@@ -215,9 +221,16 @@ class AlertPublic(BaseModel):
     device_id: str
     device_description: str | None
     hour_start: str
-    energy_kwh: float
+    energy_kwh: float = Field(description="the hour's current total")
+    peak_kwh: float = Field(description="the highest total the hour has had")
     max_hourly_kwh: float
+    state: Literal["active", "cleared"] = Field(
+        description="active: the hour's total is over the maximum; cleared: late data brought "
+        "it to or under the maximum (or showed it estimated)"
+    )
     created_at: str
+    updated_at: str
+    cleared_at: str | None
     acknowledged_at: str | None
 
 
@@ -228,7 +241,7 @@ class AlertPage(BaseModel):
     total: int
     limit: int
     offset: int
-    unacknowledged: int
+    unacknowledged: int = Field(description="active alerts not yet acknowledged")
 
 
 class AckAllResult(BaseModel):

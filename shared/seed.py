@@ -1,4 +1,8 @@
-"""Demo data: a client with two meters and realistic hourly consumption (local profile)."""
+"""Demo data: a client with two meters and realistic consumption, sent through ingestion.
+
+The demo meters' readings (one every 10 minutes) go through the same ingestion as real ones, so
+the hourly totals, estimated flags and alerts the demo client sees agree with each other.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import accounts, devices, migrate
-from shared.consumption import write_hours
 from shared.db import transaction
-from shared.models import Device, User
+from shared.ingestion.messages import Measurement
+from shared.ingestion.service import ingest
+from shared.metering import Reading
+from shared.models import Device, MeterState, User
 from shared.platform import get_platform
 from shared.schemas import DeviceCreate, UserCreate
 from shared.settings import get_settings
@@ -66,6 +72,46 @@ def household_profile(
     return out
 
 
+READING_STEP = timedelta(minutes=10)
+BATCH = 1000
+
+
+def readings_for(
+    energy_by_hour: dict[datetime, float], *, start_kwh: float, after: datetime | None
+) -> list[Reading]:
+    """Cumulative readings every 10 minutes whose hourly totals are `energy_by_hour`.
+
+    Each hour's energy is spread evenly over its six 10-minute intervals; readings at or before
+    `after` (already stored) are skipped, and the register continues from `start_kwh`.
+    """
+    out: list[Reading] = []
+    register = start_kwh
+    hours = sorted(h for h in energy_by_hour if after is None or h >= after)
+    for hour in hours:
+        for step in range(6):
+            moment = hour + step * READING_STEP
+            if after is None or moment > after:
+                out.append(Reading(_epoch_ms(moment), register))
+            register += energy_by_hour[hour] / 6
+    if hours:
+        moment = hours[-1] + timedelta(hours=1)
+        if after is None or moment > after:
+            out.append(Reading(_epoch_ms(moment), register))
+    return out
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def _send(session: Session, device_id: str, readings: list[Reading]) -> int:
+    stored = 0
+    for start in range(0, len(readings), BATCH):
+        chunk = [Measurement(device_id, r) for r in readings[start : start + BATCH]]
+        stored += ingest(session, chunk).count("stored")
+    return stored
+
+
 def _demo_client(session: Session) -> User:
     existing = session.scalar(select(User).where(User.username == DEMO_USERNAME))
     if existing is not None:
@@ -95,7 +141,15 @@ def seed_demo(session: Session, *, days: int, rng: random.Random) -> list[Device
         energy = household_profile(
             days * 24, end=now, peak_kwh=device.max_hourly_kwh * 0.8, rng=rng
         )
-        write_hours(session, device_id=device.id, energy_by_hour=energy)
+        state = session.get(MeterState, device.id)
+        after = start_kwh = None
+        if state is not None and state.last_timestamp_ms is not None:
+            after = datetime.fromtimestamp(state.last_timestamp_ms / 1000, UTC).replace(tzinfo=None)
+            start_kwh = state.last_register_kwh
+        readings = readings_for(energy, start_kwh=start_kwh or 0.0, after=after)
+        logger.info(
+            "%s: %d readings stored", device.description, _send(session, device.id, readings)
+        )
     return owned
 
 

@@ -59,12 +59,30 @@ class Settings(BaseSettings):
     MEASUREMENTS_DRAIN_WAIT_MS: int = Field(default=10, ge=0, le=10_000)
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
+    # Metering bounds and alerts (docs/alerts.md).
+    METER_ESTIMATE_GAP_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    METER_MAX_SPREAD_DAYS: int = Field(default=31, ge=1, le=366)
+    METER_MAX_READING_KWH: float = Field(default=1e9, gt=0, le=1e12)
+    INGEST_MAX_HOURS_PER_BATCH: int = Field(default=20_000, ge=1, le=1_000_000)
+    ALERT_BACKFILL_HOURS: int = Field(default=24, ge=1, le=24 * 366)
+    ALERT_MAX_PUSHES_PER_OWNER: int = Field(default=20, ge=1, le=1000)
     # Fleet status (operator console): readings come every 10 minutes.
     FLEET_LATE_AFTER_MINUTES: int = Field(default=30, ge=1, le=10_080)
     FLEET_SILENT_AFTER_MINUTES: int = Field(default=120, ge=2, le=43_200)
     # Dead letters in the console: the ingestion queue's (None: follow MEASUREMENTS_*).
     DEADLETTER_TRANSPORT: Literal["rabbitmq", "servicebus", "none"] | None = None
     DEADLETTER_QUEUE: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _check_metering_bounds(self) -> Settings:
+        if self.METER_ESTIMATE_GAP_MINUTES > self.METER_MAX_SPREAD_DAYS * 24 * 60:
+            raise SettingsError("METER_ESTIMATE_GAP_MINUTES must not exceed METER_MAX_SPREAD_DAYS")
+        if self.INGEST_MAX_HOURS_PER_BATCH < self.METER_MAX_SPREAD_DAYS * 24 + 1:
+            raise SettingsError(
+                "INGEST_MAX_HOURS_PER_BATCH must be at least METER_MAX_SPREAD_DAYS * 24 + 1 "
+                "(the hours one reading may write), or such a reading could never be stored"
+            )
+        return self
 
     @model_validator(mode="after")
     def _silent_after_late(self) -> Settings:

@@ -39,7 +39,7 @@ def _since(req: func.HttpRequest) -> datetime | None:
 @bp.route(route="me/alerts", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
-    """The caller's alerts, newest first; `since` returns only newer ones."""
+    """The caller's alerts, newest first; `since` returns only newer ones, `state` filters."""
     with user_scope(req, read_only=True) as (session, user):
         limit, offset = page_params(req)
         only_open = choice_param(req, "unacknowledged", ("true", "false", "1", "0")) in (
@@ -53,6 +53,7 @@ def list_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
             offset=offset,
             since=_since(req),
             unacknowledged_only=only_open,
+            state=choice_param(req, "state", ("active", "cleared")),
         )
         return json_response(
             AlertPage(

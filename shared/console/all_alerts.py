@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Double, String, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Double,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.orm import Session
 
@@ -53,8 +64,14 @@ class AdminAlert:
 
     @property
     def state(self) -> State:
-        """Open until acknowledged (over-maximum) or resumed (silent)."""
+        """Open until acknowledged or cleared by later data (over-maximum), or resumed (silent)."""
         return "open" if self.closed_at is None else "closed"
+
+
+def _over_max_closed_at() -> Any:
+    """When an over-maximum alert stopped needing attention: cleared, else acknowledged."""
+    cleared = func.coalesce(Alert.cleared_at, Alert.updated_at)
+    return case((Alert.state == "cleared", cleared), else_=Alert.acknowledged_at)
 
 
 def _both_kinds() -> Any:
@@ -64,7 +81,7 @@ def _both_kinds() -> Any:
         Alert.device_id.label("device_id"),
         Alert.owner_id.label("owner_id"),
         Alert.created_at.label("raised_at"),
-        Alert.acknowledged_at.label("closed_at"),
+        _over_max_closed_at().label("closed_at"),
         Alert.hour_start_utc.label("hour_start"),
         Alert.energy_kwh.label("energy_kwh"),
         Alert.max_hourly_kwh.label("max_hourly_kwh"),
@@ -131,7 +148,7 @@ def _row(row: Any) -> AdminAlert:
 
 
 def count_open(session: Session) -> int:
-    """Open alerts of both kinds (the overview's 'active alerts')."""
-    over_max = select(func.count()).where(Alert.acknowledged_at.is_(None))
+    """Open alerts of both kinds: active unacknowledged over-maximum hours, silent meters."""
+    over_max = select(func.count()).where(Alert.state == "active", Alert.acknowledged_at.is_(None))
     silent = select(func.count()).where(SilenceEpisode.resumed_at.is_(None))
     return (session.scalar(over_max) or 0) + (session.scalar(silent) or 0)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.metering import InvalidReading, Reading, validate_reading
+from shared.metering.readings import brief
 
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -69,7 +70,7 @@ def parse_item(data: object, *, now_ms: int) -> Measurement | Rejection:
         return Rejection(f"unknown field(s): {', '.join(extra)}")
     device_id = data["device_id"]
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
-        return Rejection(f"device_id must be a UUID string, got {device_id!r}")
+        return Rejection(f"device_id must be a UUID string, got {brief(device_id)}")
     try:
         reading = validate_reading(
             data["timestamp"], data["measurement_value"], now_ms=now_ms, max_future_ms=MAX_FUTURE_MS

@@ -13,8 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from shared.db import transaction
 from shared.ingestion.messages import Measurement, Rejection, dead_letter, parse_body, parse_item
 from shared.ingestion.service import BatchOutcome, ingest
-from shared.models import Device
-from shared.notify import LoggingNotifier, Notifier, notify_committed
+from shared.notify import LoggingNotifier, Notifier, notify
 from shared.platform import Platform
 from shared.settings import get_settings
 
@@ -36,25 +35,13 @@ def default_notifier() -> Notifier:
     return _notifier_for(settings.WEBPUBSUB_CONNECTION_STRING, settings.WEBPUBSUB_HUB)
 
 
-def _owners(platform: Platform, outcome: BatchOutcome) -> dict[str, str | None]:
-    if not outcome.hours_changed:
-        return {}
-    with platform.readers() as session:
-        rows = session.execute(
-            Device.__table__.select()
-            .with_only_columns(Device.id, Device.owner_id)
-            .where(Device.id.in_(list(outcome.hours_changed)))
-        )
-        return {row.id: row.owner_id for row in rows}
-
-
 def store_batch(
     platform: Platform, items: Sequence[Measurement | Rejection], notifier: Notifier | None = None
 ) -> BatchOutcome:
     """Ingest parsed items in one transaction, then notify (after the commit)."""
     with transaction(platform.sessions) as session:
         outcome = ingest(session, items)
-    notify_committed(notifier or default_notifier(), outcome, _owners(platform, outcome))
+    notify(notifier or default_notifier(), outcome.alerts, outcome.hours_changed, outcome.owners)
     return outcome
 
 

@@ -1,57 +1,70 @@
-"""Store a batch of readings in one transaction: exact hourly totals, idempotent, alerts."""
+"""Store a batch of readings in one transaction: exact hourly totals, idempotent, alerts.
+
+The metering and the alert plan are pure (`shared.metering`); `shared.ingestion.store` does
+every write. Work per batch is bounded (docs/alerts.md, "Bounds"): reading values by
+`METER_MAX_READING_KWH`, the interval one reading may spread by `METER_MAX_SPREAD_DAYS`, and the
+hourly rows one batch may write by `INGEST_MAX_HOURS_PER_BATCH`.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from shared.ingestion import store
+from shared.ingestion.apply import (
+    DeviceApplier,
+    HourBudget,
+    HourKey,
+    Indexed,
+    ItemResult,
+    ItemStatus,
+    PendingTotals,
+)
 from shared.ingestion.messages import Measurement, Rejection
 from shared.metering import (
+    DEFAULT_POLICY,
     HOUR_MS,
-    AlertTransition,
+    HourTotal,
+    MeteringPolicy,
     MeterPoint,
     Reading,
-    append_reading,
+    StoredAlert,
     classify_reading,
-    detect_alert_transitions,
-    insert_reading,
+    plan_alerts,
 )
-from shared.models import Alert, new_id
+from shared.notify import AlertEvent
+from shared.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
-ItemStatus = Literal["stored", "duplicate", "rejected"]
-HourKey = tuple[str, int]
 # SQLite has no row locks; one process-wide lock serialises its writers instead.
 _sqlite_lock = threading.Lock()
 
-
-@dataclass(frozen=True, slots=True)
-class ItemResult:
-    """What happened to one message of a batch."""
-
-    status: ItemStatus
-    reason: str | None = None
+__all__ = ["AlertEvent", "BatchOutcome", "IngestPolicy", "ItemResult", "ingest"]
 
 
 @dataclass(frozen=True, slots=True)
-class AlertEvent:
-    """An alert opened (or its peak raised) by this batch, for the notifier."""
+class IngestPolicy:
+    """The bounds ingestion enforces, from the settings."""
 
-    alert_id: str
-    device_id: str
-    owner_id: str | None
-    hour_start_utc: datetime
-    energy_kwh: float
-    max_hourly_kwh: float
-    change: Literal["opened", "peak_raised"]
+    metering: MeteringPolicy = DEFAULT_POLICY
+    max_value_kwh: float = 1e9
+    max_hours_per_batch: int = 20_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IngestPolicy:
+        """The policy configured by METER_* and INGEST_* settings."""
+        metering = MeteringPolicy(
+            estimate_gap_ms=settings.METER_ESTIMATE_GAP_MINUTES * 60_000,
+            max_spread_ms=settings.METER_MAX_SPREAD_DAYS * 24 * HOUR_MS,
+        )
+        return cls(metering, settings.METER_MAX_READING_KWH, settings.INGEST_MAX_HOURS_PER_BATCH)
 
 
 @dataclass(slots=True)
@@ -61,104 +74,103 @@ class BatchOutcome:
     results: list[ItemResult]
     alerts: list[AlertEvent] = field(default_factory=list)
     hours_changed: dict[str, set[int]] = field(default_factory=dict)
+    owners: dict[str, str | None] = field(default_factory=dict)
+    """Owner of every device the batch touched (read in the batch: no query after commit)."""
 
     def count(self, status: ItemStatus) -> int:
         """Number of items with the given status."""
         return sum(1 for r in self.results if r.status == status)
 
 
-@dataclass(slots=True)
-class _Totals:
-    """Pending hourly changes: additive deltas (fast path) or absolute values (late path)."""
-
-    delta: dict[HourKey, float] = field(default_factory=lambda: defaultdict(float))
-    absolute: dict[HourKey, float] = field(default_factory=dict)
-
-    def add(self, key: HourKey, kwh: float) -> None:
-        if key in self.absolute:
-            self.absolute[key] += kwh
-        else:
-            self.delta[key] += kwh
-
-    def set(self, key: HourKey, kwh: float) -> None:
-        self.delta.pop(key, None)
-        self.absolute[key] = kwh
-
-    def resolve(self, before: dict[HourKey, float]) -> dict[HourKey, float]:
-        after = {k: before.get(k, 0.0) + v for k, v in self.delta.items()}
-        after.update(self.absolute)
-        return after
-
-    def keys(self) -> list[HourKey]:
-        return [*self.delta, *self.absolute]
-
-
-def ingest(session: Session, items: Sequence[Measurement | Rejection]) -> BatchOutcome:
+def ingest(
+    session: Session,
+    items: Sequence[Measurement | Rejection],
+    policy: IngestPolicy | None = None,
+) -> BatchOutcome:
     """Ingest a batch inside the caller's transaction; the caller commits, then acknowledges."""
+    policy = policy or IngestPolicy.from_settings(get_settings())
     if session.get_bind().dialect.name == "sqlite":
         with _sqlite_lock:
-            return _ingest(session, items)
-    return _ingest(session, items)
+            return _ingest(session, items, policy)
+    return _ingest(session, items, policy)
 
 
-def _ingest(session: Session, items: Sequence[Measurement | Rejection]) -> BatchOutcome:
+def _ingest(
+    session: Session, items: Sequence[Measurement | Rejection], policy: IngestPolicy
+) -> BatchOutcome:
     results: list[ItemResult | None] = [None] * len(items)
-    by_device: dict[str, list[tuple[int, Reading]]] = defaultdict(list)
+    by_device: dict[str, list[Indexed]] = defaultdict(list)
     for index, item in enumerate(items):
         if isinstance(item, Rejection):
             results[index] = ItemResult("rejected", item.reason)
+        elif item.reading.value_kwh > policy.max_value_kwh:
+            results[index] = ItemResult(
+                "rejected",
+                f"measurement value {item.reading.value_kwh!r} kWh is above the platform's "
+                f"bound of {policy.max_value_kwh!r} kWh",
+            )
         else:
             by_device[item.device_id].append((index, item.reading))
     devices = store.load_devices(session, by_device) if by_device else {}
     for device_id in [d for d in by_device if d not in devices]:
         for index, _ in by_device.pop(device_id):
             results[index] = ItemResult("rejected", f"unknown device {device_id}")
-    outcome = BatchOutcome(results=[])
+    outcome = BatchOutcome(results=[], owners={d: info.owner_id for d, info in devices.items()})
     if by_device:
-        _store_readings(session, by_device, devices, results, outcome)
+        _store_readings(session, by_device, devices, results, outcome, policy)
     outcome.results = [r or ItemResult("rejected", "not processed") for r in results]
     return outcome
 
 
 def _store_readings(
     session: Session,
-    by_device: dict[str, list[tuple[int, Reading]]],
+    by_device: dict[str, list[Indexed]],
     devices: dict[str, store.DeviceInfo],
     results: list[ItemResult | None],
     outcome: BatchOutcome,
+    policy: IngestPolicy,
 ) -> None:
     lasts = store.lock_states(session, list(by_device))
     stored = store.stored_values(
         session, [(d, r.timestamp_ms) for d, rows in by_device.items() for _, r in rows]
     )
-    totals = _Totals()
+    totals = PendingTotals()
     states: dict[str, tuple[MeterPoint, int]] = {}
     pending: list[tuple[str, MeterPoint]] = []
+    budget = HourBudget(policy.max_hours_per_batch)
     for device_id in sorted(by_device):
         fresh = _classify(device_id, by_device[device_id], stored, results)
-        last, added = _apply(session, device_id, fresh, lasts.get(device_id), totals, pending)
-        if added:
-            states[device_id] = (last, added)  # type: ignore[assignment]
+        applier = DeviceApplier(session, device_id, policy.metering, totals, budget, results)
+        last, added = applier.apply(fresh, lasts.get(device_id), pending)
+        if last is not None and added:
+            states[device_id] = (last, added)
     store.insert_points(session, pending)
     store.save_states(session, states)
-    keys = totals.keys()
-    before = store.load_totals(session, keys)
+    before = store.load_totals(session, totals.keys())
     after = totals.resolve(before)
+    _check_finite(after)
     store.save_totals(session, after)
     for device_id, hour in after:
         outcome.hours_changed.setdefault(device_id, set()).add(hour)
-    outcome.alerts = _alerts(session, devices, before, after)
+    outcome.alerts = _alerts(session, devices, after)
+
+
+def _check_finite(after: dict[HourKey, HourTotal]) -> None:
+    """Totals are finite by construction (bounded readings); refuse to write anything else."""
+    bad = [key for key, total in after.items() if not math.isfinite(total.kwh)]
+    if bad:
+        raise ArithmeticError(f"non-finite hourly totals for {bad[:3]}")
 
 
 def _classify(
     device_id: str,
-    rows: list[tuple[int, Reading]],
+    rows: list[Indexed],
     stored: dict[tuple[str, int], float],
     results: list[ItemResult | None],
-) -> list[Reading]:
+) -> list[Indexed]:
     """Mark duplicates and conflicts; return the new readings in timestamp order."""
     seen: dict[int, float] = {}
-    fresh: list[Reading] = []
+    fresh: list[Indexed] = []
     for index, reading in rows:
         known = seen.get(reading.timestamp_ms, stored.get((device_id, reading.timestamp_ms)))
         status = classify_reading(
@@ -166,7 +178,7 @@ def _classify(
         )
         if status == "new":
             seen[reading.timestamp_ms] = reading.value_kwh
-            fresh.append(reading)
+            fresh.append((index, reading))
             results[index] = ItemResult("stored")
         elif status == "duplicate":
             results[index] = ItemResult("duplicate")
@@ -177,126 +189,31 @@ def _classify(
                 f"{reading.timestamp_ms} already has {known} kWh, "
                 f"got {reading.value_kwh}",
             )
-    fresh.sort(key=lambda r: r.timestamp_ms)
+    fresh.sort(key=lambda row: row[1].timestamp_ms)
     return fresh
 
 
-def _apply(
-    session: Session,
-    device_id: str,
-    fresh: list[Reading],
-    last: MeterPoint | None,
-    totals: _Totals,
-    pending: list[tuple[str, MeterPoint]],
-) -> tuple[MeterPoint | None, int]:
-    """Apply new readings: late ones by local recompute, then in-order ones on the fast path.
-
-    `fresh` is sorted, so every late reading (at or before the stored last point) comes first;
-    fast-path points are queued in `pending` and inserted once per batch.
-    """
-    split = 0
-    while last is not None and split < len(fresh) and fresh[split].timestamp_ms < last.timestamp_ms:
-        split += 1
-    if split:
-        assert last is not None
-        last = _insert_late(session, device_id, fresh[:split], last, totals)
-    for reading in fresh[split:]:
-        step = append_reading(last, reading)
-        for hour, kwh in step.contributions.items():
-            totals.add((device_id, hour), kwh)
-        pending.append((device_id, step.point))
-        last = step.point
-    return last, len(fresh)
-
-
-def _insert_late(
-    session: Session, device_id: str, late: list[Reading], last: MeterPoint, totals: _Totals
-) -> MeterPoint:
-    """Place late readings into the stored history, reading the neighbourhood once."""
-    margin = 2 * HOUR_MS
-    window = store.PointWindow(
-        session, device_id, late[0].timestamp_ms - margin, late[-1].timestamp_ms + margin
-    )
-    inserted: list[tuple[str, MeterPoint]] = []
-    for reading in late:
-        change = insert_reading(
-            reading, window.earlier(reading.timestamp_ms), window.later(reading.timestamp_ms)
-        )
-        inserted.append((device_id, change.point))
-        window.put(change.point)
-        for point in change.updated:
-            window.put(point)
-            if point.timestamp_ms == last.timestamp_ms:
-                last = point
-        store.update_registers(session, device_id, change.updated)
-        for hour, kwh in change.totals.items():
-            totals.set((device_id, hour), kwh)
-        if change.kind in ("noise", "reset"):
-            logger.info(
-                "late reading %s at %s is a %s", device_id, reading.timestamp_ms, change.kind
-            )
-    store.insert_points(session, inserted)
-    return last
-
-
 def _alerts(
-    session: Session,
-    devices: dict[str, store.DeviceInfo],
-    before: dict[HourKey, float],
-    after: dict[HourKey, float],
+    session: Session, devices: dict[str, store.DeviceInfo], after: dict[HourKey, HourTotal]
 ) -> list[AlertEvent]:
-    """Open or raise alerts for every hour of the batch that is over its device's maximum."""
-    crossings: list[tuple[str, AlertTransition]] = []
-    by_device: dict[str, dict[int, float]] = defaultdict(dict)
-    for (device_id, hour), kwh in after.items():
-        by_device[device_id][hour] = kwh
-    for device_id, hours in by_device.items():
-        previous = {h: before[(device_id, h)] for h in hours if (device_id, h) in before}
-        maximum = devices[device_id].max_hourly_kwh
-        crossings += [(device_id, t) for t in detect_alert_transitions(previous, hours, maximum)]
-    if not crossings:
-        return []
-    existing = store.existing_alerts(session, [(d, t.hour_start_ms) for d, t in crossings])
+    """Bring every changed hour's alert in line with its current total (plan, then write)."""
+    by_device: dict[str, dict[int, HourTotal]] = defaultdict(dict)
+    for (device_id, hour), total in after.items():
+        by_device[device_id][hour] = total
+    existing = store.load_alerts(session, list(after))
+    stored: dict[str, dict[int, StoredAlert]] = defaultdict(dict)
+    for (device_id, hour), row in existing.items():
+        stored[device_id][hour] = row.stored
     events: list[AlertEvent] = []
-    for device_id, t in crossings:
-        device, alert = devices[device_id], existing.get((device_id, t.hour_start_ms))
-        hour_utc = store.hour_datetime(t.hour_start_ms)
-        if alert is None:
-            alert_id = new_id()
-            session.add(
-                Alert(
-                    id=alert_id,
-                    device_id=device_id,
-                    owner_id=device.owner_id,
-                    max_hourly_kwh=device.max_hourly_kwh,
-                    hour_start_utc=hour_utc,
-                    energy_kwh=t.kwh,
-                    peak_kwh=t.kwh,
-                )
-            )
-            events.append(
-                AlertEvent(
-                    alert_id,
-                    device_id,
-                    device.owner_id,
-                    hour_utc,
-                    t.kwh,
-                    device.max_hourly_kwh,
-                    "opened",
-                )
-            )
-        elif t.kwh > alert.energy_kwh:
-            alert.energy_kwh = alert.peak_kwh = t.kwh
-            events.append(
-                AlertEvent(
-                    alert.id,
-                    device_id,
-                    alert.owner_id,
-                    hour_utc,
-                    t.kwh,
-                    device.max_hourly_kwh,
-                    "peak_raised",
-                )
-            )
-    session.flush()
+    writes = store.AlertWrites()
+    for device_id in sorted(by_device):
+        device = devices[device_id]
+        steps = plan_alerts(by_device[device_id], stored[device_id], device.max_hourly_kwh)
+        written = store.write_alert_steps(writes, device_id, device.owner_id, steps, existing)
+        events += [
+            AlertEvent.from_step(alert_id, device_id, owner_id, step)
+            for alert_id, owner_id, step in written
+            if step.notifies
+        ]
+    writes.flush(session)
     return events

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from shared.metering import HOUR_MS, MeterPoint
-from shared.models import Alert, Device, HourlyConsumption, MeterState, StoredReading
+from shared.metering import HOUR_MS, AlertState, AlertStep, HourTotal, MeterPoint, StoredAlert
+from shared.models import (
+    Alert,
+    Base,
+    Device,
+    HourlyConsumption,
+    MeterState,
+    StoredReading,
+    new_id,
+    utcnow,
+)
 from shared.usage.daily import refresh_days
 
 PAGE = 64
@@ -184,8 +193,10 @@ def save_states(session: Session, states: dict[str, tuple[MeterPoint, int]]) -> 
         session.execute(my.on_duplicate_key_update(**updates), rows)
 
 
-def load_totals(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], float]:
-    """Return stored hourly totals for (device, hour_start_ms) keys."""
+def load_totals(
+    session: Session, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], HourTotal]:
+    """Return stored hourly totals (and their estimated flag) for (device, hour_start_ms) keys."""
     if not keys:
         return {}
     wanted = [(d, hour_datetime(h)) for d, h in keys]
@@ -194,43 +205,201 @@ def load_totals(session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple
             HourlyConsumption.device_id,
             HourlyConsumption.hour_start_utc,
             HourlyConsumption.energy_kwh,
+            HourlyConsumption.estimated,
         ).where(tuple_(HourlyConsumption.device_id, HourlyConsumption.hour_start_utc).in_(wanted))
     )
-    return {(r.device_id, hour_ms(r.hour_start_utc)): r.energy_kwh for r in rows}
+    return {
+        (r.device_id, hour_ms(r.hour_start_utc)): HourTotal(r.energy_kwh, bool(r.estimated))
+        for r in rows
+    }
 
 
-def save_totals(session: Session, totals: dict[tuple[str, int], float]) -> None:
-    """Upsert absolute hourly totals."""
+def save_totals(session: Session, totals: dict[tuple[str, int], HourTotal]) -> None:
+    """Upsert absolute hourly totals and their estimated flag."""
     if not totals:
         return
     rows = [
-        {"device_id": d, "hour_start_utc": hour_datetime(h), "energy_kwh": kwh}
-        for (d, h), kwh in totals.items()
+        {
+            "device_id": d,
+            "hour_start_utc": hour_datetime(h),
+            "energy_kwh": total.kwh,
+            "estimated": total.estimated,
+        }
+        for (d, h), total in totals.items()
     ]
     if session.get_bind().dialect.name == "sqlite":
         stmt = sqlite_insert(HourlyConsumption)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["device_id", "hour_start_utc"],
-                set_={"energy_kwh": stmt.excluded.energy_kwh},
+                set_={"energy_kwh": stmt.excluded.energy_kwh, "estimated": stmt.excluded.estimated},
             ),
             rows,
         )
     else:
         my = mysql_insert(HourlyConsumption)
-        session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh), rows)
-    refresh_days(session, [(d, hour_datetime(h)) for d, h in totals])  # issue 13 day rows
+        session.execute(
+            my.on_duplicate_key_update(
+                energy_kwh=my.inserted.energy_kwh, estimated=my.inserted.estimated
+            ),
+            rows,
+        )
+    refresh_days(session, [(d, hour_datetime(h)) for d, h in totals])  # the day rows
 
 
-def existing_alerts(
-    session: Session, keys: Sequence[tuple[str, int]]
-) -> dict[tuple[str, int], Alert]:
-    """Return the stored alerts for (device, hour_start_ms) keys."""
-    wanted = [(d, hour_datetime(h)) for d, h in keys]
-    rows = session.scalars(
-        select(Alert).where(tuple_(Alert.device_id, Alert.hour_start_utc).in_(wanted))
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """A stored alert: its id and owner, and the values the alert plan compares against."""
+
+    id: str
+    owner_id: str | None
+    stored: StoredAlert
+
+
+_ALERT_COLUMNS = (
+    Alert.id,
+    Alert.device_id,
+    Alert.owner_id,
+    Alert.hour_start_utc,
+    Alert.state,
+    Alert.energy_kwh,
+    Alert.peak_kwh,
+    Alert.max_hourly_kwh,
+)
+
+
+def _alert_row(r: Any) -> AlertRow:
+    state: AlertState = "cleared" if r.state == "cleared" else "active"
+    return AlertRow(
+        r.id, r.owner_id, StoredAlert(state, r.energy_kwh, r.peak_kwh, r.max_hourly_kwh)
     )
-    return {(a.device_id, hour_ms(a.hour_start_utc)): a for a in rows}
+
+
+def load_alerts(
+    session: Session, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], AlertRow]:
+    """Return the stored alerts for (device, hour_start_ms) keys.
+
+    One range scan on the (device_id, hour_start_utc) unique index over the batch's hour span
+    (measured on MariaDB with 400 keys: 5 ms against 10 ms for a row-constructor IN); alerts
+    are sparse, so the few extra rows are filtered here.
+    """
+    if not keys:
+        return {}
+    wanted = set(keys)
+    hours = [h for _, h in wanted]
+    rows = session.execute(
+        select(*_ALERT_COLUMNS).where(
+            Alert.device_id.in_({d for d, _ in wanted}),
+            Alert.hour_start_utc >= hour_datetime(min(hours)),
+            Alert.hour_start_utc <= hour_datetime(max(hours)),
+        )
+    )
+    out: dict[tuple[str, int], AlertRow] = {}
+    for r in rows:
+        key = (r.device_id, hour_ms(r.hour_start_utc))
+        if key in wanted:
+            out[key] = _alert_row(r)
+    return out
+
+
+def device_alerts(session: Session, device_id: str, *, state: str) -> dict[int, AlertRow]:
+    """Every alert of one device in the given state, by hour start."""
+    rows = session.execute(
+        select(*_ALERT_COLUMNS).where(Alert.device_id == device_id, Alert.state == state)
+    )
+    return {hour_ms(r.hour_start_utc): _alert_row(r) for r in rows}
+
+
+ALERTS: Table = Base.metadata.tables["alerts"]  # Core table: bulk writes skip the ORM
+_FULL_UPDATE = ("state", "energy_kwh", "peak_kwh", "max_hourly_kwh", "updated_at", "cleared_at")
+_QUIET_UPDATE = ("energy_kwh", "updated_at")
+
+
+@dataclass(slots=True)
+class AlertWrites:
+    """Alert inserts and updates collected over a batch, written in a few statements."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    refreshes: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, session: Session) -> None:
+        """Write everything collected: one multi-row INSERT, executemany UPDATEs."""
+        if self.inserts:
+            session.execute(insert(ALERTS), self.inserts)
+        for rows, columns in ((self.updates, _FULL_UPDATE), (self.refreshes, _QUIET_UPDATE)):
+            if rows:
+                session.execute(_update_by_id(columns), rows)
+        self.inserts, self.updates, self.refreshes = [], [], []
+
+
+def _update_by_id(columns: tuple[str, ...]) -> Any:
+    return (
+        update(ALERTS)
+        .where(ALERTS.c.id == bindparam("alert_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
+def write_alert_steps(
+    writes: AlertWrites,
+    device_id: str,
+    owner_id: str | None,
+    steps: Sequence[AlertStep],
+    existing: dict[tuple[str, int], AlertRow],
+) -> list[tuple[str, str | None, AlertStep]]:
+    """Queue planned alert writes into `writes`; return (alert id, owner id, step) for each.
+
+    New alerts belong to the device's current owner; existing ones keep theirs. A quiet
+    refresh (a cleared alert's total changed) touches only the total.
+    """
+    now = utcnow()
+    written: list[tuple[str, str | None, AlertStep]] = []
+    for step in steps:
+        known = existing.get((device_id, step.hour_start_ms))
+        values: dict[str, Any] = {
+            "state": step.state,
+            "energy_kwh": step.energy_kwh,
+            "peak_kwh": step.peak_kwh,
+            "max_hourly_kwh": step.max_hourly_kwh,
+            "updated_at": now,
+            "cleared_at": now if step.action == "clear" else None,
+        }
+        if known is None:
+            alert_id, owner = new_id(), owner_id
+            writes.inserts.append(
+                {
+                    **values,
+                    "id": alert_id,
+                    "device_id": device_id,
+                    "owner_id": owner,
+                    "hour_start_utc": hour_datetime(step.hour_start_ms),
+                    "created_at": now,
+                    "acknowledged_at": None,
+                }
+            )
+        elif step.action == "refresh":
+            alert_id, owner = known.id, known.owner_id
+            writes.refreshes.append(
+                {"alert_id": alert_id, "energy_kwh": step.energy_kwh, "updated_at": now}
+            )
+        else:
+            alert_id, owner = known.id, known.owner_id
+            writes.updates.append({**values, "alert_id": alert_id})
+        written.append((alert_id, owner, step))
+    return written
+
+
+def lock_device_state(session: Session, device_id: str) -> None:
+    """Take the device's ingestion lock row (so alert re-evaluation and ingestion serialise)."""
+    lock_states(session, [device_id])
+
+
+def device_totals(session: Session, device_id: str, hours: Sequence[int]) -> dict[int, HourTotal]:
+    """Stored totals of one device for the given hour starts."""
+    loaded = load_totals(session, [(device_id, h) for h in hours])
+    return {h: total for (_, h), total in loaded.items()}
 
 
 class PointWindow:

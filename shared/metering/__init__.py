@@ -1,7 +1,24 @@
 """Pure metering core: readings, the noise/reset rule, UTC-hour split, increments, alerts."""
 
-from shared.metering.alerts import AlertChange, AlertTransition, detect_alert_transitions
+from shared.metering.alerts import (
+    AlertAction,
+    AlertState,
+    AlertStep,
+    HourTotal,
+    StoredAlert,
+    alert_wanted,
+    plan_alert,
+    plan_alerts,
+    replan_for_maximum,
+)
 from shared.metering.incremental import Append, Insertion, append_reading, insert_reading
+from shared.metering.policy import (
+    DEFAULT_ESTIMATE_GAP_MS,
+    DEFAULT_MAX_SPREAD_MS,
+    DEFAULT_POLICY,
+    MeteringPolicy,
+    Spread,
+)
 from shared.metering.readings import (
     DEFAULT_MAX_FUTURE_MS,
     DUPLICATE_TOLERANCE_KWH,
@@ -16,11 +33,13 @@ from shared.metering.rule import (
     NOISE_FRACTION,
     Step,
     StepKind,
+    hourly_energy,
     hourly_totals,
     is_noise_drop,
     is_reset,
     meter_points,
     replay,
+    step_after,
     step_register,
 )
 from shared.metering.split import (
@@ -32,33 +51,46 @@ from shared.metering.split import (
 )
 
 __all__ = [
+    "DEFAULT_ESTIMATE_GAP_MS",
     "DEFAULT_MAX_FUTURE_MS",
+    "DEFAULT_MAX_SPREAD_MS",
+    "DEFAULT_POLICY",
     "DUPLICATE_TOLERANCE_KWH",
     "HOUR_MS",
     "NOISE_FRACTION",
-    "AlertChange",
-    "AlertTransition",
+    "AlertAction",
+    "AlertState",
+    "AlertStep",
     "Append",
+    "HourTotal",
     "Insertion",
     "InvalidReading",
     "MeterPoint",
+    "MeteringPolicy",
     "Reading",
     "ReadingStatus",
+    "Spread",
     "Step",
     "StepKind",
+    "StoredAlert",
     "add_contributions",
+    "alert_wanted",
     "append_reading",
     "classify_reading",
-    "detect_alert_transitions",
     "hour_start_ms",
+    "hourly_energy",
     "hourly_totals",
     "hours_overlapped",
     "insert_reading",
     "is_noise_drop",
     "is_reset",
     "meter_points",
+    "plan_alert",
+    "plan_alerts",
+    "replan_for_maximum",
     "replay",
     "split_interval",
+    "step_after",
     "step_register",
     "validate_reading",
 ]

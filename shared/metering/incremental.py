@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from shared.metering.policy import DEFAULT_POLICY, MeteringPolicy
 from shared.metering.readings import MeterPoint, Reading
-from shared.metering.rule import Step, StepKind, step_register
-from shared.metering.split import HOUR_MS, hour_start_ms, hours_overlapped, split_interval
+from shared.metering.rule import Step, StepKind, step_after
+from shared.metering.split import HOUR_MS, hour_start_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,8 @@ class Append:
     point: MeterPoint
     kind: StepKind
     contributions: Mapping[int, float]
+    estimated: bool = False
+    """True when the interval is longer than the estimation gap: its hours are estimated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +32,15 @@ class Insertion:
     """Result of placing a reading anywhere in a device's history.
 
     `totals` holds the recomputed absolute total of every touched hour (the caller overwrites
-    those rows); `updated` holds later points whose trusted register changed.
+    those rows), `estimated` which of them are estimated; `updated` holds later points whose
+    trusted register changed.
     """
 
     point: MeterPoint
     kind: StepKind
     updated: tuple[MeterPoint, ...]
     totals: Mapping[int, float]
+    estimated: frozenset[int] = frozenset()
 
     @property
     def hours(self) -> frozenset[int]:
@@ -43,44 +48,55 @@ class Insertion:
         return frozenset(self.totals)
 
 
-def append_reading(last: MeterPoint | None, reading: Reading) -> Append:
+def append_reading(
+    last: MeterPoint | None, reading: Reading, policy: MeteringPolicy = DEFAULT_POLICY
+) -> Append:
     """Fast path: the step from the device's latest point to a strictly later reading.
 
-    Add `contributions` to the stored hourly totals and store `point`; it becomes `last`.
+    Add `contributions` to the stored hourly totals (marking them estimated when `estimated`)
+    and store `point`; it becomes `last`. A "baseline" step contributes nothing.
     """
     if last is not None and reading.timestamp_ms <= last.timestamp_ms:
         raise ValueError(
             f"reading at {reading.timestamp_ms} is not after the last point {last.timestamp_ms}"
         )
-    step = step_register(last.register_kwh if last else None, reading.value_kwh)
+    previous_ms = last.timestamp_ms if last else None
+    step = step_after(previous_ms, last.register_kwh if last else None, reading, policy)
     point = MeterPoint(reading.timestamp_ms, reading.value_kwh, step.register_kwh)
-    if last is None:
+    if previous_ms is None or step.kind == "baseline":
         return Append(point, step.kind, {})
-    contributions = split_interval(last.timestamp_ms, reading.timestamp_ms, step.energy_kwh)
-    return Append(point, step.kind, contributions)
+    spread = policy.spread(previous_ms, reading.timestamp_ms, step.energy_kwh)
+    return Append(point, step.kind, spread.parts, spread.estimated)
 
 
 @dataclass(slots=True)
 class _Fold:
-    """Running register and per-hour energy over a contiguous window of points."""
+    """Running register, per-hour energy and estimated hours over a contiguous window."""
 
     previous_ms: int | None
     register_kwh: float | None
+    policy: MeteringPolicy
     totals: dict[int, float] = field(default_factory=dict)
+    estimated: set[int] = field(default_factory=set)
 
     def feed(self, reading: Reading) -> Step:
         """Apply the next reading of the window and accumulate its interval's energy."""
-        step = step_register(self.register_kwh, reading.value_kwh)
-        if self.previous_ms is not None:
-            parts = split_interval(self.previous_ms, reading.timestamp_ms, step.energy_kwh)
-            for hour, energy_kwh in parts.items():
+        step = step_after(self.previous_ms, self.register_kwh, reading, self.policy)
+        if self.previous_ms is not None and step.kind != "baseline":
+            spread = self.policy.spread(self.previous_ms, reading.timestamp_ms, step.energy_kwh)
+            for hour, energy_kwh in spread.parts.items():
                 self.totals[hour] = self.totals.get(hour, 0.0) + energy_kwh
+            if spread.estimated:
+                self.estimated.update(spread.parts)
         self.previous_ms, self.register_kwh = reading.timestamp_ms, step.register_kwh
         return step
 
 
 def insert_reading(
-    reading: Reading, earlier: Iterable[MeterPoint], later: Iterable[MeterPoint]
+    reading: Reading,
+    earlier: Iterable[MeterPoint],
+    later: Iterable[MeterPoint],
+    policy: MeteringPolicy = DEFAULT_POLICY,
 ) -> Insertion:
     """Place a new reading into a device's history and recompute only the hours it touches.
 
@@ -91,19 +107,21 @@ def insert_reading(
     """
     context = _take_context(earlier, reading.timestamp_ms)
     anchor = context[0] if context else None
-    fold = _Fold(anchor.timestamp_ms if anchor else None, anchor.register_kwh if anchor else None)
+    fold = _Fold(
+        anchor.timestamp_ms if anchor else None, anchor.register_kwh if anchor else None, policy
+    )
     for point in context[1:]:
         fold.feed(point)
     step = fold.feed(reading)
     updated, touched_end_ms = _refold_later(fold, later, reading.timestamp_ms)
     touched_start_ms = context[-1].timestamp_ms if context else reading.timestamp_ms
-    touched = (
-        hours_overlapped(touched_start_ms, touched_end_ms)
-        if touched_end_ms > touched_start_ms
-        else range(0)
-    )
+    # Touched: the hours from the predecessor's hour to the end of the re-folded span. Hours
+    # inside a baseline gap have no total (they are never written).
+    lo_ms, hi_ms = hour_start_ms(touched_start_ms), touched_end_ms
+    totals = {h: kwh for h, kwh in fold.totals.items() if lo_ms <= h < hi_ms}
     point = MeterPoint(reading.timestamp_ms, reading.value_kwh, step.register_kwh)
-    return Insertion(point, step.kind, tuple(updated), {h: fold.totals[h] for h in touched})
+    estimated = frozenset(h for h in fold.estimated if h in totals)
+    return Insertion(point, step.kind, tuple(updated), totals, estimated)
 
 
 def _take_context(earlier: Iterable[MeterPoint], timestamp_ms: int) -> list[MeterPoint]:

@@ -46,6 +46,12 @@ class MeterPoint(Reading):
             raise InvalidReading(f"register_kwh must be finite and >= 0, got {self.register_kwh!r}")
 
 
+def brief(value: object, limit: int = 40) -> str:
+    """`repr(value)` cut to `limit` characters: an error never echoes a huge input back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def validate_reading(
     timestamp_ms: object,
     value_kwh: object,
@@ -60,7 +66,7 @@ def validate_reading(
             f"timestamp {timestamp} is more than {max_future_ms} ms after now ({now_ms})"
         )
     if isinstance(value_kwh, bool) or not isinstance(value_kwh, int | float):
-        raise InvalidReading(f"measurement value must be a number, got {value_kwh!r}")
+        raise InvalidReading(f"measurement value must be a number, got {brief(value_kwh)}")
     return Reading(timestamp, float(value_kwh))
 
 
@@ -69,7 +75,7 @@ def _as_timestamp_ms(raw: object) -> int:
     if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidReading(f"timestamp must be integer epoch milliseconds, got {raw!r}")
+        raise InvalidReading(f"timestamp must be integer epoch milliseconds, got {brief(raw)}")
     if raw < 0:
         raise InvalidReading(f"timestamp must be >= 0, got {raw}")
     return raw

@@ -16,7 +16,7 @@ import { browserConnectionEnv } from "./realtime/connection.ts";
 import { browserPeers, LiveUpdates } from "./realtime/live.ts";
 import { NOT_FOUND, ROUTES } from "./routes.ts";
 import type { Services } from "./services.ts";
-import { showAlertToast, showMissedAlertsToast } from "./ui/alert-toast.ts";
+import { showAlertSummary, showAlertToast, showClearedAlert, showMissedAlertsToast } from "./ui/alert-toast.ts";
 import { liveStatus } from "./ui/live-status.ts";
 import { Toasts } from "./ui/toast.ts";
 import { loadingState } from "./ui/states.ts";
@@ -117,7 +117,9 @@ live.onUnread((count) => {
 });
 live.onEvent((event) => {
   if (event.type === "alert") showAlertToast(toasts, event.notice, services.timeZone);
-  else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone);
+  else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone, event.total);
+  else if (event.type === "alert-cleared") showClearedAlert(toasts, event.notice, services.timeZone);
+  else if (event.type === "alerts-summary") showAlertSummary(toasts, event.summary, services.timeZone);
   else if (event.type === "meter") showSilenceToast(toasts, event.change, event.episode, services.timeZone, `#/dashboard/${encodeURIComponent(event.episode.device_id)}`);
 });
 

@@ -139,3 +139,126 @@ def api_jwt_secret() -> str:
     import os
 
     return os.environ["JWT_SECRET"]
+
+
+def _collect(ws: Any, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """Up to `count` alert messages (any alert.* type), in arrival order."""
+    out: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < count and time.monotonic() < deadline:
+        ws.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            message = json.loads(ws.recv())
+        except websocket.WebSocketTimeoutException:
+            break
+        if str(message.get("type", "")).startswith("alert"):
+            out.append(message)
+    return out
+
+
+def test_late_data_clears_an_alert_live_and_the_list_filters_by_state(api: Api) -> None:
+    owner = api.create_user(role="client")
+    device = api.create_device(owner_id=owner["id"], max_kwh=5.0)
+    token = api.login(owner["username"])
+    hour = (int(time.time() * 1000) - 3 * HOUR_MS) // HOUR_MS * HOUR_MS
+    tab = websocket.create_connection(_socket_url(api, token), timeout=5)
+    try:
+        # 12 kWh between h:50 and h+1:10: 6 kWh in each hour, both over the maximum.
+        _send(
+            api,
+            device,
+            [
+                {
+                    "timestamp": hour + 50 * 60_000,
+                    "device_id": device["id"],
+                    "measurement_value": 100.0,
+                },
+                {
+                    "timestamp": hour + 70 * 60_000,
+                    "device_id": device["id"],
+                    "measurement_value": 112.0,
+                },
+            ],
+        )
+        opened = _collect(tab, 2)
+        assert [m["type"] for m in opened] == ["alert.opened", "alert.opened"]
+        # The late reading shows it all happened before h+1:00.
+        late = hour + HOUR_MS - 1000
+        _send(
+            api,
+            device,
+            [{"timestamp": late, "device_id": device["id"], "measurement_value": 111.9}],
+        )
+        changes = {m["alert"]["hour_start"][:13]: m for m in _collect(tab, 2)}
+        by_hour = {m["alert"]["hour_start"][:13]: m for m in opened}
+        first, second = sorted(by_hour)
+        assert changes[second]["type"] == "alert.cleared"
+        assert changes[second]["alert"]["id"] == by_hour[second]["alert"]["id"]
+        assert changes[second]["alert"]["state"] == "cleared"
+        assert changes[second]["alert"]["energy_kwh"] == pytest.approx(0.1, abs=1e-3)
+        assert changes[second]["alert"]["peak_kwh"] == pytest.approx(6.0)
+        assert changes[first]["type"] == "alert.updated"
+        assert changes[first]["alert"]["energy_kwh"] == pytest.approx(11.9, abs=1e-3)
+    finally:
+        tab.close()
+    active = api.get("/me/alerts", params={"state": "active"}, token=token).json()
+    cleared = api.get("/me/alerts", params={"state": "cleared"}, token=token).json()
+    assert [a["energy_kwh"] for a in active["items"]] == [pytest.approx(11.9, abs=1e-3)]
+    assert [a["state"] for a in cleared["items"]] == ["cleared"]
+    assert cleared["items"][0]["cleared_at"] is not None
+    assert active["unacknowledged"] == 1  # the badge counts active alerts only
+    bad = api.get("/me/alerts", params={"state": "gone"}, token=token)
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_huge_readings_are_rejected_with_a_reason_over_http(api: Api) -> None:
+    device = api.create_device(max_kwh=5.0)
+    now = int(time.time() * 1000) // HOUR_MS * HOUR_MS
+    items = [
+        {
+            "timestamp": now - 30 * 60_000 + i * 60_000,
+            "device_id": device["id"],
+            "measurement_value": v,
+        }
+        for i, v in enumerate([1.0, 1.7e308, 2.0, 1.7e308])
+    ]
+    r = api.post("/measurements", json=items, headers={"X-Device-Key": device["device_key"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["status"] for x in body["results"]] == ["stored", "rejected", "stored", "rejected"]
+    assert "bound" in body["results"][1]["reason"]
+
+
+def test_a_reading_years_after_the_last_is_a_new_baseline(api: Api) -> None:
+    device = api.create_device(max_kwh=0.001)
+    now = int(time.time() * 1000)
+    items = [
+        {"timestamp": 946_684_800_000, "device_id": device["id"], "measurement_value": 1.0},
+        {"timestamp": now, "device_id": device["id"], "measurement_value": 2.0},
+    ]
+    r = api.post("/measurements", json=items, headers={"X-Device-Key": device["device_key"]})
+    assert r.status_code == 200, r.text
+    second = r.json()["results"][1]
+    assert second["status"] == "stored" and "new baseline" in second["reason"]
+
+
+def test_raising_a_device_maximum_clears_alerts_now_within_it(api: Api) -> None:
+    owner = api.create_user(role="client")
+    device = api.create_device(owner_id=owner["id"], max_kwh=5.0)
+    _send(api, device, _crossing_readings(device, hours_back=4))  # 6 kWh in one hour
+    token = api.login(owner["username"])
+    assert api.get("/me/alerts", params={"state": "active"}, token=token).json()["total"] == 1
+    tab = websocket.create_connection(_socket_url(api, token), timeout=5)
+    try:
+        r = api.patch(
+            f"/devices/{device['id']}", json={"max_hourly_kwh": 10.0}, token=api.admin_token
+        )
+        assert r.status_code == 200, r.text
+        pushed = _receive_json(tab, "alert.cleared")
+        assert pushed is not None and pushed["alert"]["max_hourly_kwh"] == 10.0
+    finally:
+        tab.close()
+    cleared = api.get("/me/alerts", params={"state": "cleared"}, token=token).json()
+    assert [(a["state"], a["max_hourly_kwh"]) for a in cleared["items"]] == [("cleared", 10.0)]
+    assert cleared["unacknowledged"] == 0

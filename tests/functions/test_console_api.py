@@ -234,6 +234,17 @@ def test_all_alerts_filters_and_pages(api: Api) -> None:
         r = api.get("/alerts", params=bad, token=api.admin_token)
         assert r.status_code == 422, bad
     assert api.get("/alerts", token=token_a).status_code == 403
+    # a higher maximum clears b's alerts (docs/alerts.md): no longer open, though unacknowledged
+    open_b = api.get(
+        "/alerts", params={"owner_id": b["id"], "state": "open"}, token=api.admin_token
+    )
+    assert open_b.json()["total"] >= 1
+    r = api.patch(f"/devices/{db['id']}", json={"max_hourly_kwh": 100.0}, token=api.admin_token)
+    assert r.status_code == 200
+    after = api.get("/alerts", params={"owner_id": b["id"]}, token=api.admin_token).json()
+    assert after["total"] == open_b.json()["total"]
+    assert {item["state"] for item in after["items"]} == {"closed"}
+    assert all(item["closed_at"] for item in after["items"])
 
 
 def _trail(api: Api, **params: str) -> list[dict[str, Any]]:

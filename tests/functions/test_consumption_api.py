@@ -31,8 +31,18 @@ def test_owner_sees_local_hours_with_maximum(api: Api, sessions: sessionmaker[Se
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["unit"] == "kWh" and body["max_hourly_kwh"] == 1.5 and len(body["hours"]) == 24
-    assert body["hours"][0] == {"start": "2026-06-01T00:00:00+03:00", "kwh": 0.4}
-    assert body["hours"][20] == {"start": "2026-06-01T20:00:00+03:00", "kwh": 2.25}
+    assert body["hours"][0] == {
+        "start": "2026-06-01T00:00:00+03:00",
+        "kwh": 0.4,
+        "estimated": False,
+        "in_progress": False,
+    }
+    assert body["hours"][20] == {
+        "start": "2026-06-01T20:00:00+03:00",
+        "kwh": 2.25,
+        "estimated": False,
+        "in_progress": False,
+    }
     assert body["total_kwh"] == pytest.approx(2.65)
     admin_view = api.get(
         f"/devices/{device['id']}/consumption",

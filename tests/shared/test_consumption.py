@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,3 +106,37 @@ def test_write_hours_upserts(sessions: sessionmaker[Session]) -> None:
         write_hours(session, device_id=device.id, energy_by_hour={hour: 2.5})
         view = day_view(session, device=device, local_day=parse_day("2026-05-05", "UTC"))
     assert view.hours[10].kwh == 2.5
+
+
+def test_day_view_flags_estimated_hours_and_the_hour_in_progress(
+    sessions: sessionmaker[Session],
+) -> None:
+    from shared.ingestion.messages import Measurement
+    from shared.ingestion.service import ingest
+    from shared.metering import Reading
+
+    day = datetime(2026, 2, 3)
+    ms = int(day.replace(tzinfo=UTC).timestamp() * 1000)
+    hour_ms = 3_600_000
+    with transaction(sessions) as session:
+        device = make_device(session, max_kwh=0.5)
+        readings = [(0, 0.0), (10 * 60_000, 0.1), (4 * hour_ms + 10 * 60_000, 2.1)]
+        ingest(session, [Measurement(device.id, Reading(ms + t, v)) for t, v in readings])
+    with sessions() as session:
+        view = day_view(
+            session,
+            device=device,
+            local_day=parse_day("2026-02-03", "UTC"),
+            now=day.replace(hour=6, minute=30),
+        )
+    flags = [(h.kwh is not None, h.estimated, h.in_progress) for h in view.hours[:8]]
+    assert flags == [
+        (True, True, False),  # 00:00 measured 0.1 plus the start of the 4 h gap
+        (True, True, False),
+        (True, True, False),
+        (True, True, False),
+        (True, True, False),  # 04:00-04:10, still the gap
+        (False, False, False),
+        (False, False, True),  # now
+        (False, False, False),
+    ]

@@ -80,6 +80,10 @@ export interface HourReading {
   /** ISO 8601 with the local UTC offset, e.g. `2026-10-25T03:00:00+03:00`. */
   start: string;
   kwh: number | null;
+  /** Some of the energy was spread over a gap between readings (interpolated, not measured). */
+  estimated?: boolean;
+  /** The hour has not ended yet. */
+  in_progress?: boolean;
 }
 
 export interface DayConsumption {
@@ -148,17 +152,26 @@ export interface Alert {
   device_description: string | null;
   /** ISO 8601, UTC. */
   hour_start: string;
+  /** The hour's current total. */
   energy_kwh: number;
+  /** The highest total the hour has had. */
+  peak_kwh: number;
   max_hourly_kwh: number;
+  /** `active`: over the maximum now; `cleared`: late data brought the hour to or under it. */
+  state: AlertState;
   /** When the platform opened it (ISO 8601, UTC). */
   created_at: string;
+  updated_at: string;
+  cleared_at: string | null;
   acknowledged_at: string | null;
 }
+
+export type AlertState = "active" | "cleared";
 
 export interface AlertPage extends Page<Alert> {
   limit: number;
   offset: number;
-  /** Open (unacknowledged) alerts of the caller, whatever the filters. */
+  /** Active, unacknowledged alerts of the caller, whatever the filters. */
   unacknowledged: number;
 }
 
@@ -168,6 +181,7 @@ export interface AlertQuery {
   /** Only alerts created after this moment (ISO 8601). */
   since?: string;
   unacknowledged?: boolean;
+  state?: AlertState;
 }
 
 export interface AckAllResult {

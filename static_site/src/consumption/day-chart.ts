@@ -20,6 +20,9 @@ Chart.register(BarController, BarElement, LineController, LineElement, PointElem
 export const CHART_COLORS = {
   bar: "#0f9488",
   barOver: "#f59e0b",
+  /** Estimated hours: the same hues, pale (interpolated over a gap, not measured). */
+  barEstimated: "rgba(15, 148, 136, 0.3)",
+  barOverEstimated: "rgba(245, 158, 11, 0.3)",
   maxLine: "#dc2626",
   grid: "#e6e9ee",
   text: "#5b6472",
@@ -27,6 +30,15 @@ export const CHART_COLORS = {
 
 function prefersReducedMotion(): boolean {
   return typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+/** Bar colours: amber over the maximum, pale where the hour is estimated. */
+export function barColors(series: { overMax: boolean[]; estimated: boolean[] }): string[] {
+  return series.overMax.map((over, i) => {
+    const pale = series.estimated[i] === true;
+    if (over) return pale ? CHART_COLORS.barOverEstimated : CHART_COLORS.barOver;
+    return pale ? CHART_COLORS.barEstimated : CHART_COLORS.bar;
+  });
 }
 
 /** The day each chart shows; tooltips read it, so `updateDayChart` can swap it in place. */
@@ -46,7 +58,8 @@ export function updateDayChart(chart: Chart, summary: DaySummary): boolean {
   const [bars, line] = chart.data.datasets;
   if (!bars || !line) return false;
   bars.data = series.values;
-  bars.backgroundColor = series.overMax.map((over) => (over ? CHART_COLORS.barOver : CHART_COLORS.bar));
+  bars.backgroundColor = barColors(series);
+  bars.borderColor = series.estimated.map((e) => (e ? CHART_COLORS.bar : "transparent"));
   line.data = series.maxLine;
   line.label = `Maximum (${formatKwh(summary.maxHourlyKwh)} ${summary.unit}/h)`;
   const y = chart.options.scales?.y;
@@ -68,7 +81,10 @@ export function renderDayChart(canvas: HTMLCanvasElement, initial: DaySummary): 
           type: "bar",
           label: `Consumption (${summary.unit})`,
           data: series.values,
-          backgroundColor: series.overMax.map((over) => (over ? CHART_COLORS.barOver : CHART_COLORS.bar)),
+          backgroundColor: barColors(series),
+          // Estimated hours: an outline around a pale bar.
+          borderColor: series.estimated.map((e) => (e ? CHART_COLORS.bar : "transparent")),
+          borderWidth: 1,
           borderRadius: 3,
           maxBarThickness: 28,
           order: 2,
@@ -115,7 +131,13 @@ export function renderDayChart(canvas: HTMLCanvasElement, initial: DaySummary): 
               if (item.datasetIndex === 1) return `Maximum: ${formatKwh(current.maxHourlyKwh)} ${current.unit}`;
               const row = current.rows[item.dataIndex];
               if (!row) return "";
-              const note = row.overMax ? " — over maximum" : row.inProgress ? " — so far" : "";
+              const note = row.estimated
+                ? " — estimated (spread over a gap between readings)"
+                : row.overMax
+                  ? " — over maximum"
+                  : row.inProgress
+                    ? " — so far"
+                    : "";
               return `${formatKwh(row.kwh)} ${current.unit}${note}`;
             },
           },

@@ -14,6 +14,8 @@ export interface HourRow {
   label: string;
   kwh: number | null;
   overMax: boolean;
+  /** Some of the energy was spread over a gap between readings: interpolated, never alerted. */
+  estimated: boolean;
   /** The hour that is running now: its figure is what has accrued so far. */
   inProgress: boolean;
   /** The hour has not started yet (today's later hours): no data is expected. */
@@ -29,8 +31,10 @@ export interface DaySummary {
   totalKwh: number;
   hoursWithData: number;
   hoursOverMax: number;
-  /** Past hours with no reading (a gap), as opposed to hours still to come. */
+  /** Past hours with no reading (a gap), as opposed to hours still to come or in progress. */
   hoursMissing: number;
+  /** Hours whose energy is (partly) interpolated over a gap between readings. */
+  hoursEstimated: number;
   peak: HourRow | null;
   /** No hour has a reading: show "No readings for this day", not an empty chart. */
   isEmpty: boolean;
@@ -88,7 +92,8 @@ export function shapeDay(day: DayConsumption, now: Date = new Date()): DaySummar
       label: repeated ? `${clock.wallTime} (${clock.offset})` : clock.wallTime,
       kwh,
       overMax: kwh !== null && kwh > day.max_hourly_kwh,
-      inProgress: !Number.isNaN(startMs) && startMs <= nowMs && nowMs < startMs + HOUR_MS,
+      estimated: kwh !== null && hour.estimated === true,
+      inProgress: hour.in_progress ?? (!Number.isNaN(startMs) && startMs <= nowMs && nowMs < startMs + HOUR_MS),
       future: !Number.isNaN(startMs) && startMs > nowMs,
     };
   });
@@ -103,8 +108,10 @@ export function shapeDay(day: DayConsumption, now: Date = new Date()): DaySummar
     rows,
     totalKwh: withData.reduce((sum, r) => sum + (r.kwh ?? 0), 0),
     hoursWithData: withData.length,
-    hoursOverMax: rows.filter((r) => r.overMax).length,
-    hoursMissing: rows.filter((r) => r.kwh === null && !r.future).length,
+    // Estimated hours never raise alerts, so they do not count here either.
+    hoursOverMax: rows.filter((r) => r.overMax && !r.estimated).length,
+    hoursMissing: rows.filter((r) => r.kwh === null && !r.future && !r.inProgress).length,
+    hoursEstimated: rows.filter((r) => r.estimated).length,
     peak,
     isEmpty: withData.length === 0,
   };
@@ -115,6 +122,7 @@ export interface ChartSeries {
   /** kWh per hour; null draws no bar. */
   values: (number | null)[];
   overMax: boolean[];
+  estimated: boolean[];
   /** The device maximum repeated for every hour (a flat line dataset). */
   maxLine: number[];
 }
@@ -124,6 +132,7 @@ export function toChartSeries(summary: DaySummary): ChartSeries {
     labels: summary.rows.map((r) => r.label),
     values: summary.rows.map((r) => r.kwh),
     overMax: summary.rows.map((r) => r.overMax),
+    estimated: summary.rows.map((r) => r.estimated),
     maxLine: summary.rows.map(() => summary.maxHourlyKwh),
   };
 }

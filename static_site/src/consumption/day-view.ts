@@ -182,17 +182,24 @@ function statsRow(s: DaySummary): HTMLElement {
 function legendNote(s: DaySummary): HTMLElement {
   const upcoming = s.rows.filter((r) => r.future).length;
   const notes = [
+    s.hoursEstimated > 0 ? `${s.hoursEstimated} estimated ${s.hoursEstimated === 1 ? "hour" : "hours"} (pale bars: spread over a gap between readings)` : null,
     s.hoursMissing > 0 ? `${s.hoursMissing} ${s.hoursMissing === 1 ? "hour" : "hours"} without readings` : null,
     upcoming > 0 ? `${upcoming} still to come` : null,
   ].filter(Boolean);
-  return h("p", { class: "muted small" }, notes.length ? notes.join(" · ") : `${s.rows.length} hours`);
+  return h("p", { class: "muted small", testid: "day-legend" }, notes.length ? notes.join(" · ") : `${s.rows.length} hours`);
 }
 
 function tableCard(s: DaySummary): HTMLElement {
   const rows = s.rows.map((r) =>
     h(
       "tr",
-      { testid: "day-row", "data-hour": r.label, "data-start": r.start, class: r.overMax ? "row-warning" : r.kwh === null ? "row-muted" : undefined },
+      {
+        testid: "day-row",
+        "data-hour": r.label,
+        "data-start": r.start,
+        "data-estimated": r.estimated ? "true" : undefined,
+        class: r.overMax && !r.estimated ? "row-warning" : r.kwh === null || r.estimated ? "row-muted" : undefined,
+      },
       h("td", {}, r.label),
       h("td", { class: "num mono", testid: "day-row-kwh" }, formatKwh(r.kwh)),
       h("td", {}, statusBadge(r)),
@@ -217,9 +224,10 @@ function tableCard(s: DaySummary): HTMLElement {
 }
 
 function statusBadge(r: HourRow): HTMLElement {
+  if (r.estimated) return h("span", { class: "badge badge-neutral", testid: "estimated", title: "Spread over a gap between readings; estimated hours never raise alerts" }, "Estimated");
   if (r.overMax) return h("span", { class: "badge badge-warning", testid: "over-max" }, icon("warning"), "Over maximum");
   if (r.inProgress) return h("span", { class: "badge badge-info" }, "In progress");
   if (r.future) return h("span", { class: "muted" }, "Not yet");
-  if (r.kwh === null) return h("span", { class: "muted" }, "No data");
+  if (r.kwh === null) return h("span", { class: "muted" }, "No readings");
   return h("span", { class: "badge badge-ok" }, "Within limit");
 }

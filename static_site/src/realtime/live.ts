@@ -9,7 +9,7 @@ import { SessionExpiredError } from "../api/errors.ts";
 import type { Alert } from "../api/types.ts";
 import { RealtimeConnection, type ConnectionEnv, type ConnectionTuning, type LinkState } from "./connection.ts";
 import { AlertLedger } from "./ledger.ts";
-import type { PlatformMessage, PushedAlert, PushedSilence } from "./messages.ts";
+import type { AlertSummaryMessage, PlatformMessage, PushedAlert, PushedSilence } from "./messages.ts";
 
 /** A BroadcastChannel between this browser's tabs, or undefined where there is none. */
 export function browserPeers(name: string): PeerChannel | undefined {
@@ -37,12 +37,29 @@ export interface AlertNotice {
   maxHourlyKwh: number;
   /** Pushed live, or found by the catch-up after a reconnect. */
   source: "live" | "catch-up";
+  /** `cleared`: late readings brought the hour to or under the maximum (the alert is withdrawn). */
+  state?: "active" | "cleared";
+}
+
+/** Many alert changes told at once (a backfill: a meter catching up), merged across pushes. */
+export interface AlertSummaryNotice {
+  backfill: boolean;
+  active: number;
+  cleared: number;
+  firstHour: string | null;
+  lastHour: string | null;
+  /** The newest active hours: the top of the alerts page. */
+  examples: AlertNotice[];
 }
 
 export type LiveEvent =
   | { type: "alert"; notice: AlertNotice }
   /** Several alerts were missed while disconnected (too many for one notice each). */
-  | { type: "alerts-missed"; notices: AlertNotice[] }
+  | { type: "alerts-missed"; notices: AlertNotice[]; total: number }
+  /** An alert was withdrawn live (late data brought its hour to or under the maximum). */
+  | { type: "alert-cleared"; notice: AlertNotice }
+  /** One summary for many alerts (e.g. a meter catching up after being offline). */
+  | { type: "alerts-summary"; summary: AlertSummaryNotice }
   /** Something changed in the alert list (new alert, raised peak, catch-up): lists reload. */
   | { type: "alerts-changed"; deviceIds: string[] }
   | { type: "consumption"; deviceIds: string[] }
@@ -52,6 +69,8 @@ export type LiveEvent =
 type Listener<T> = (value: T) => void;
 
 const BASELINE_LIMIT = 50;
+/** Summaries arriving within this window add up into one notice (a catch-up spans batches). */
+const SUMMARY_MERGE_MS = 60_000;
 const CATCH_UP_LIMIT = 100;
 /** Past this many missed alerts, one summary notice instead of one each. */
 export const MAX_INDIVIDUAL_NOTICES = 3;
@@ -83,6 +102,7 @@ export class LiveUpdates {
   private link: LinkState = { status: "idle" };
   private catchUpRunning: Promise<void> | null = null;
   private catchUpAgain = false;
+  private summary: { notice: AlertSummaryNotice; at: number } | null = null;
   /** Bumped on start/stop so late API answers for a previous user are dropped. */
   private epoch = 0;
   private readonly stateListeners = new Set<Listener<LinkState>>();
@@ -229,6 +249,22 @@ export class LiveUpdates {
       this.emit({ type: "consumption", deviceIds: message.deviceIds });
       return;
     }
+    if (message.type === "alerts.summary") {
+      for (const a of message.examples) this.ledger.notePushed(a.id);
+      void this.refreshUnread();
+      this.emit({ type: "alerts-changed", deviceIds: message.deviceIds });
+      void this.summaryFromPush(message);
+      return;
+    }
+    // An alert message stands for "this device's hours changed" too (no separate push).
+    this.emit({ type: "consumption", deviceIds: [message.alert.device_id] });
+    if (message.type === "alert.cleared" || message.alert.state === "cleared") {
+      this.ledger.notePushed(message.alert.id);
+      void this.refreshUnread();
+      this.emit({ type: "alerts-changed", deviceIds: [message.alert.device_id] });
+      void this.clearedFromPush(message.alert);
+      return;
+    }
     const fresh = this.ledger.notePushed(message.alert.id);
     if (fresh) this.setUnread(this.unread + 1);
     this.emit({ type: "alerts-changed", deviceIds: [message.alert.device_id] });
@@ -253,6 +289,34 @@ export class LiveUpdates {
         source: "live",
       },
     });
+  }
+
+  private async clearedFromPush(alert: PushedAlert): Promise<void> {
+    const epoch = this.epoch;
+    const deviceDescription = await this.describeDevice(alert.device_id);
+    if (epoch !== this.epoch) return;
+    this.emit({ type: "alert-cleared", notice: { ...pushedNotice(alert, deviceDescription), state: "cleared" } });
+  }
+
+  private async summaryFromPush(message: AlertSummaryMessage): Promise<void> {
+    const epoch = this.epoch;
+    const examples: AlertNotice[] = [];
+    for (const a of message.examples) examples.push(pushedNotice(a, await this.describeDevice(a.device_id)));
+    if (epoch !== this.epoch) return;
+    const now = this.env.now();
+    const previous = this.summary && now - this.summary.at < SUMMARY_MERGE_MS && this.summary.notice.backfill === message.backfill ? this.summary.notice : null;
+    const merged: AlertSummaryNotice = previous
+      ? {
+          backfill: message.backfill,
+          active: previous.active + message.active,
+          cleared: previous.cleared + message.cleared,
+          firstHour: earliest(previous.firstHour, message.firstHour),
+          lastHour: latest(previous.lastHour, message.lastHour),
+          examples: [...examples, ...previous.examples].sort((a, b) => Date.parse(b.hourStart) - Date.parse(a.hourStart)).slice(0, 3),
+        }
+      : { backfill: message.backfill, active: message.active, cleared: message.cleared, firstHour: message.firstHour, lastHour: message.lastHour, examples };
+    this.summary = { notice: merged, at: now };
+    this.emit({ type: "alerts-summary", summary: merged });
   }
 
   private async describeDevice(deviceId: string): Promise<string> {
@@ -295,15 +359,21 @@ export class LiveUpdates {
         return;
       }
       const since = this.ledger.sinceParam() ?? undefined;
-      const page = await this.api.me.alerts({ since, limit: CATCH_UP_LIMIT });
+      // Active alerts only: one that late data already withdrew is no news, and the count
+      // matches the alerts page's "Active" tab.
+      const page = await this.api.me.alerts({ since, limit: CATCH_UP_LIMIT, state: "active" });
       if (epoch !== this.epoch) return;
       this.remember(page.items);
+      const known = page.items.length - page.items.filter((a) => !this.ledger.has(a.id)).length;
       const fresh = this.ledger.merge(page.items);
       this.setUnread(page.unacknowledged);
       if (fresh.length === 0) return;
       this.emit({ type: "alerts-changed", deviceIds: [...new Set(fresh.map((a) => a.device_id))] });
       const notices = fresh.map((a) => noticeFromApi(a)).reverse(); // oldest first
-      if (notices.length > MAX_INDIVIDUAL_NOTICES) this.emit({ type: "alerts-missed", notices });
+      // The count is the API's (alerts created since we last looked, beyond this page too), so
+      // the toast and the alerts page agree.
+      const total = Math.max(fresh.length, page.total - known);
+      if (total > MAX_INDIVIDUAL_NOTICES) this.emit({ type: "alerts-missed", notices, total });
       else for (const notice of notices) this.emit({ type: "alert", notice });
     } catch {
       // Offline or a server hiccup: the next (re)connect catches up again.
@@ -324,5 +394,31 @@ function noticeFromApi(a: Alert): AlertNotice {
     energyKwh: a.energy_kwh,
     maxHourlyKwh: a.max_hourly_kwh,
     source: "catch-up",
+    state: a.state,
   };
+}
+
+function pushedNotice(a: PushedAlert, deviceDescription: string): AlertNotice {
+  return {
+    id: a.id,
+    deviceId: a.device_id,
+    deviceDescription,
+    hourStart: a.hour_start,
+    energyKwh: a.energy_kwh,
+    maxHourlyKwh: a.max_hourly_kwh,
+    source: "live",
+    state: a.state,
+  };
+}
+
+function earliest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

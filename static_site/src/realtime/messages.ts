@@ -11,6 +11,22 @@ export interface PushedAlert {
   hour_start: string;
   energy_kwh: number;
   max_hourly_kwh: number;
+  /** Absent from older servers: treated as active. */
+  state: "active" | "cleared";
+  peak_kwh: number;
+}
+
+/** Many alert changes for one owner at once (a meter catching up, or a burst). */
+export interface AlertSummaryMessage {
+  type: "alerts.summary";
+  /** True when the hours are older than a day (a backfill). */
+  backfill: boolean;
+  active: number;
+  cleared: number;
+  firstHour: string | null;
+  lastHour: string | null;
+  deviceIds: string[];
+  examples: PushedAlert[];
 }
 
 /** A silent-meter episode as pushed to the owner and to administrators. */
@@ -28,6 +44,8 @@ export type PlatformMessage =
   | { type: "meter.resumed"; episode: PushedSilence }
   | { type: "alert.opened"; alert: PushedAlert; sentAt: string | null }
   | { type: "alert.updated"; alert: PushedAlert; sentAt: string | null }
+  | { type: "alert.cleared"; alert: PushedAlert; sentAt: string | null }
+  | AlertSummaryMessage
   | { type: "consumption.updated"; deviceIds: string[] };
 
 /** What one WebSocket text frame means to the client. */
@@ -60,7 +78,27 @@ function parseAlert(raw: unknown): PushedAlert | null {
   if (!nonEmptyString(id) || !nonEmptyString(device_id) || !nonEmptyString(hour_start)) return null;
   if (Number.isNaN(Date.parse(hour_start))) return null;
   if (!isFiniteNumber(energy_kwh) || !isFiniteNumber(max_hourly_kwh)) return null;
-  return { id, device_id, hour_start, energy_kwh, max_hourly_kwh };
+  const state = raw.state === "cleared" ? "cleared" : "active";
+  const peak_kwh = isFiniteNumber(raw.peak_kwh) ? raw.peak_kwh : energy_kwh;
+  return { id, device_id, hour_start, energy_kwh, max_hourly_kwh, state, peak_kwh };
+}
+
+function count(value: unknown): number {
+  return isFiniteNumber(value) && value >= 0 ? Math.floor(value) : 0;
+}
+
+function parseSummary(data: Record<string, unknown>): AlertSummaryMessage {
+  const examples = Array.isArray(data.examples) ? data.examples.map(parseAlert).filter((a): a is PushedAlert => a !== null) : [];
+  return {
+    type: "alerts.summary",
+    backfill: data.backfill === true,
+    active: count(data.active),
+    cleared: count(data.cleared),
+    firstHour: nonEmptyString(data.first_hour) ? data.first_hour : null,
+    lastHour: nonEmptyString(data.last_hour) ? data.last_hour : null,
+    deviceIds: Array.isArray(data.device_ids) ? data.device_ids.filter(nonEmptyString) : [],
+    examples,
+  };
 }
 
 function parseSilence(raw: unknown): PushedSilence | null {
@@ -84,8 +122,11 @@ export function parsePlatformMessage(data: unknown): PlatformMessage | null {
   }
   if (!isRecord(data)) return null;
   switch (data.type) {
+    case "alerts.summary":
+      return parseSummary(data);
     case "alert.opened":
-    case "alert.updated": {
+    case "alert.updated":
+    case "alert.cleared": {
       const alert = parseAlert(data.alert);
       if (!alert) return null;
       const sentAt = typeof data.sent_at === "string" ? data.sent_at : null;

@@ -84,7 +84,7 @@ describe("shapeDay", () => {
     const s = shapeDay(plainDay(values), new Date("2026-03-10T09:30:00+02:00"));
     expect(s.rows.filter((r) => r.future).map((r) => r.label)[0]).toBe("10:00");
     expect(s.rows.filter((r) => r.future)).toHaveLength(14);
-    expect(s.hoursMissing).toBe(8); // 01–04, 06–09 (09:00 is running, without data yet)
+    expect(s.hoursMissing).toBe(7); // 01–04, 06–08 (09:00 is in progress, not "without readings")
   });
 
   it("treats non-numeric kWh as missing", () => {
@@ -101,6 +101,7 @@ describe("chart series and formatting", () => {
       labels: ["00:00", "01:00", "02:00"],
       values: [0.5, null, 2],
       overMax: [false, false, true],
+      estimated: [false, false, false],
       maxLine: [1.5, 1.5, 1.5],
     });
   });
@@ -118,5 +119,23 @@ describe("chart series and formatting", () => {
     expect(shortOffset("Z")).toBe("+00");
     expect(wallClock("2026-01-01T10:00:00+0530", "Asia/Kolkata")).toEqual({ wallTime: "10:00", offset: "+05:30" });
     expect(wallClock("2026-01-01T04:30:00Z", "Asia/Kolkata")).toEqual({ wallTime: "10:00", offset: "+05:30" });
+  });
+});
+
+describe("estimated and in-progress hours", () => {
+  it("flags estimated hours, and the hour in progress is not 'without readings'", () => {
+    const hours = Array.from({ length: 24 }, (_, i) => ({
+      start: `2026-03-10T${pad(i)}:00:00+02:00`,
+      kwh: i < 10 ? (i === 5 ? 3 : 0.5) : null,
+      estimated: i >= 4 && i < 8,
+      in_progress: i === 10,
+    }));
+    const s = shapeDay(day(hours), new Date("2026-03-10T08:30:00Z"));
+    expect(s.rows.filter((r) => r.estimated).map((r) => r.label)).toEqual(["04:00", "05:00", "06:00", "07:00"]);
+    expect(s.hoursEstimated).toBe(4);
+    expect(s.hoursOverMax).toBe(0); // 05:00 is over the maximum but estimated: never alerted
+    expect(s.rows[10]?.inProgress).toBe(true);
+    expect(s.hoursMissing).toBe(0); // 10:00 is in progress, later hours are still to come
+    expect(toChartSeries(s).estimated.filter(Boolean)).toHaveLength(4);
   });
 });

@@ -10,7 +10,11 @@ function alert(id: string, createdAt: string): Alert {
     hour_start: "2026-11-27T10:00:00Z",
     energy_kwh: 2,
     max_hourly_kwh: 1,
+    peak_kwh: 2.5,
+    state: "active",
     created_at: createdAt,
+    updated_at: createdAt,
+    cleared_at: null,
     acknowledged_at: null,
   };
 }

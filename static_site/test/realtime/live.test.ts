@@ -13,7 +13,11 @@ function alert(id: string, createdAt: string, device = "d1"): Alert {
     hour_start: "2026-11-27T10:00:00Z",
     energy_kwh: 2.5,
     max_hourly_kwh: 1,
+    peak_kwh: 2.5,
+    state: "active",
     created_at: createdAt,
+    updated_at: createdAt,
+    cleared_at: null,
     acknowledged_at: null,
   };
 }
@@ -216,3 +220,47 @@ describe("LiveUpdates across tabs", () => {
     expect(live.unreadCount).toBe(0);
   });
 });
+
+describe("LiveUpdates: the alert lifecycle", () => {
+  it("a cleared alert is withdrawn live: a notice, lists reload, the count is re-read", async () => {
+    const server = new FakeServer();
+    const { world, events, server: s } = await started(server);
+    push(world, { type: "alert.opened", alert: pushed("a1") });
+    await flush();
+    const before = s.queries.length;
+    push(world, { type: "alert.cleared", alert: { ...pushed("a1"), energy_kwh: 0.5, peak_kwh: 3.25, state: "cleared" } });
+    await flush();
+    const cleared = events.filter((e) => e.type === "alert-cleared");
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0]?.type === "alert-cleared" ? [cleared[0].notice.id, cleared[0].notice.state, cleared[0].notice.energyKwh] : null).toEqual(["a1", "cleared", 0.5]);
+    expect(events).toContainEqual({ type: "consumption", deviceIds: ["d1"] });
+    expect(s.queries.length).toBeGreaterThan(before); // unread count re-read from the API
+  });
+
+  it("backfill summaries arriving close together add up into one notice with the newest examples", async () => {
+    const { world, events } = await started();
+    const summary = (active: number, first: string, last: string, ids: string[]) => ({
+      type: "alerts.summary",
+      backfill: true,
+      active,
+      cleared: 0,
+      first_hour: first,
+      last_hour: last,
+      device_ids: ["d1"],
+      examples: ids.map((id, i) => ({ ...pushed(id), hour_start: `${last.slice(0, 11)}${pad2(20 - i)}:00:00+00:00` })),
+    });
+    push(world, summary(50, "2026-11-03T00:00:00+00:00", "2026-11-06T20:00:00+00:00", ["x1", "x2", "x3"]));
+    await flush();
+    push(world, summary(57, "2026-11-06T21:00:00+00:00", "2026-11-09T20:00:00+00:00", ["y1", "y2", "y3"]));
+    await flush();
+    const summaries = events.filter((e) => e.type === "alerts-summary").map((e) => (e.type === "alerts-summary" ? e.summary : null));
+    expect(summaries).toHaveLength(2);
+    const last = summaries[1];
+    expect([last?.active, last?.firstHour, last?.lastHour]).toEqual([107, "2026-11-03T00:00:00+00:00", "2026-11-09T20:00:00+00:00"]);
+    expect(last?.examples.map((n) => n.id)).toEqual(["y1", "y2", "y3"]);
+  });
+});
+
+function pad2(n: number): string {
+  return String(n).padStart(2, "0");
+}

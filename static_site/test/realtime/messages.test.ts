@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseFrame, parsePlatformMessage } from "../../src/realtime/messages.ts";
 
 const alert = { id: "a1", device_id: "d1", hour_start: "2026-11-27T10:00:00+00:00", energy_kwh: 4.1, max_hourly_kwh: 1 };
+/** What the parser makes of `alert` (a server without the lifecycle fields: active, peak = energy). */
+const parsedAlert = { ...alert, state: "active", peak_kwh: 4.1 };
 
 describe("parseFrame (json.webpubsub.azure.v1)", () => {
   it("reads the connected system message", () => {
@@ -19,7 +21,7 @@ describe("parseFrame (json.webpubsub.azure.v1)", () => {
 
   it("unwraps a server message with JSON data", () => {
     const frame = parseFrame(JSON.stringify({ type: "message", from: "server", dataType: "json", data: { type: "alert.opened", alert, sent_at: "2026-11-27T10:25:00+00:00" } }));
-    expect(frame).toEqual({ kind: "message", message: { type: "alert.opened", alert, sentAt: "2026-11-27T10:25:00+00:00" } });
+    expect(frame).toEqual({ kind: "message", message: { type: "alert.opened", alert: parsedAlert, sentAt: "2026-11-27T10:25:00+00:00" } });
   });
 
   it("accepts the payload sent as text", () => {
@@ -43,7 +45,7 @@ describe("parseFrame (json.webpubsub.azure.v1)", () => {
 
 describe("parsePlatformMessage", () => {
   it("reads alert.updated and keeps a missing sent_at as null", () => {
-    expect(parsePlatformMessage({ type: "alert.updated", alert })).toEqual({ type: "alert.updated", alert, sentAt: null });
+    expect(parsePlatformMessage({ type: "alert.updated", alert })).toEqual({ type: "alert.updated", alert: parsedAlert, sentAt: null });
   });
 
   it("rejects alerts with missing or mistyped fields", () => {
@@ -63,5 +65,41 @@ describe("parsePlatformMessage", () => {
     expect(parsePlatformMessage({ type: "device.deleted", device_id: "d1" })).toBeNull();
     expect(parsePlatformMessage(null)).toBeNull();
     expect(parsePlatformMessage("{")).toBeNull();
+  });
+});
+
+describe("alert lifecycle messages", () => {
+  it("reads alert.cleared with its state and peak (older servers: active, peak = energy)", () => {
+    const cleared = { ...alert, energy_kwh: 0.4, peak_kwh: 4.1, state: "cleared" };
+    expect(parsePlatformMessage({ type: "alert.cleared", alert: cleared })).toEqual({
+      type: "alert.cleared",
+      alert: { ...alert, energy_kwh: 0.4, peak_kwh: 4.1, state: "cleared" },
+      sentAt: null,
+    });
+    const old = parsePlatformMessage({ type: "alert.opened", alert });
+    expect(old && "alert" in old ? [old.alert.state, old.alert.peak_kwh] : null).toEqual(["active", 4.1]);
+  });
+
+  it("reads alerts.summary and drops malformed examples", () => {
+    const parsed = parsePlatformMessage({
+      type: "alerts.summary",
+      backfill: true,
+      active: 107,
+      cleared: 2,
+      first_hour: "2026-11-03T00:00:00+00:00",
+      last_hour: "2026-11-09T21:00:00+00:00",
+      device_ids: ["d1", 5],
+      examples: [alert, { id: "" }],
+    });
+    expect(parsed).toEqual({
+      type: "alerts.summary",
+      backfill: true,
+      active: 107,
+      cleared: 2,
+      firstHour: "2026-11-03T00:00:00+00:00",
+      lastHour: "2026-11-09T21:00:00+00:00",
+      deviceIds: ["d1"],
+      examples: [{ ...alert, state: "active", peak_kwh: 4.1 }],
+    });
   });
 });

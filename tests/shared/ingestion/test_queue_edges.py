@@ -257,3 +257,19 @@ def test_stored_messages_are_settled_even_when_dead_lettering_fails(
         drain.close()
     assert ready(rabbit_queue) == 0  # settled, not redelivered forever
     assert "dead letter to" in caplog.text and "rejecting the message" in caplog.text
+
+
+def test_a_rejection_never_echoes_a_huge_value_back() -> None:
+    nested = "[" * 900 + "]" * 900
+    body = f'{{"timestamp": 1700000000000, "device_id": {nested}, "measurement_value": 1}}'
+    result = parse_body(body, now_ms=NOW_MS)
+    assert type(result).__name__ == "Rejection"
+    assert len(result.reason) < 120  # type: ignore[union-attr]
+    device = uuid.uuid4()
+    value = (
+        f'{{"timestamp": 1700000000000, "device_id": "{device}", "measurement_value": '
+        + nested
+        + "}"
+    )
+    rejected = parse_body(value, now_ms=NOW_MS)
+    assert "must be a number" in rejected.reason and len(rejected.reason) < 120  # type: ignore[union-attr]

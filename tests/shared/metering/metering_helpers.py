@@ -6,13 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from shared.metering import (
+    DEFAULT_POLICY,
     HOUR_MS,
+    HourTotal,
+    MeteringPolicy,
     MeterPoint,
     Reading,
     ReadingStatus,
+    StoredAlert,
     append_reading,
     classify_reading,
     insert_reading,
+    plan_alerts,
 )
 
 MINUTE_MS = 60_000
@@ -37,6 +42,10 @@ class MeterStore:
 
     points: dict[int, MeterPoint] = field(default_factory=dict)
     totals: dict[int, float] = field(default_factory=dict)
+    estimated: set[int] = field(default_factory=set)
+    policy: MeteringPolicy = DEFAULT_POLICY
+    max_kwh: float = float("inf")
+    alerts: dict[int, StoredAlert] = field(default_factory=dict)
     appends: int = 0
     inserts: int = 0
 
@@ -47,25 +56,43 @@ class MeterStore:
             return status
         latest = max(self.points, default=None)
         if latest is None or reading.timestamp_ms > latest:
-            self._append(reading, self.points[latest] if latest is not None else None)
+            changed = self._append(reading, self.points[latest] if latest is not None else None)
         else:
-            self._insert(reading)
+            changed = self._insert(reading)
+        self._plan_alerts(changed)
         return status
 
-    def _append(self, reading: Reading, last: MeterPoint | None) -> None:
-        result = append_reading(last, reading)
+    def active_alerts(self) -> dict[int, float]:
+        """Hour -> current total of every active alert."""
+        return {h: a.energy_kwh for h, a in self.alerts.items() if a.state == "active"}
+
+    def _plan_alerts(self, hours: set[int]) -> None:
+        totals = {h: HourTotal(self.totals[h], h in self.estimated) for h in hours}
+        for step in plan_alerts(totals, self.alerts, self.max_kwh):
+            self.alerts[step.hour_start_ms] = StoredAlert(
+                step.state, step.energy_kwh, step.peak_kwh, step.max_hourly_kwh
+            )
+
+    def _append(self, reading: Reading, last: MeterPoint | None) -> set[int]:
+        result = append_reading(last, reading, self.policy)
         self.points[reading.timestamp_ms] = result.point
         for hour, kwh in result.contributions.items():
             self.totals[hour] = self.totals.get(hour, 0.0) + kwh
+            if result.estimated:
+                self.estimated.add(hour)
         self.appends += 1
+        return set(result.contributions)
 
-    def _insert(self, reading: Reading) -> None:
+    def _insert(self, reading: Reading) -> set[int]:
         ts = reading.timestamp_ms
         earlier = (self.points[t] for t in sorted(self.points, reverse=True) if t < ts)
         later = (self.points[t] for t in sorted(self.points) if t > ts)
-        result = insert_reading(reading, earlier, later)
+        result = insert_reading(reading, earlier, later, self.policy)
         self.points[ts] = result.point
         for point in result.updated:
             self.points[point.timestamp_ms] = point
         self.totals.update(result.totals)
+        self.estimated -= set(result.totals)
+        self.estimated |= result.estimated
         self.inserts += 1
+        return set(result.totals)

@@ -11,31 +11,39 @@ import { pager } from "../../ui/pager.ts";
 import { emptyState, errorState, loadingState } from "../../ui/states.ts";
 import type { Page } from "../page.ts";
 
-type Filter = "all" | "open";
+type Filter = "all" | "open" | "active" | "cleared";
+const FILTERS: readonly Filter[] = ["all", "active", "cleared", "open"];
 
 export const alertsPage: Page = ({ services, query, signal }) => {
   const { api, toasts, config, live, timeZone } = services;
   let offset = Math.max(0, Number(query.get("offset")) || 0);
-  let filter: Filter = query.get("show") === "open" ? "open" : "all";
+  const asked = query.get("show") ?? query.get("state");
+  let filter: Filter = FILTERS.find((f) => f === asked) ?? "all";
   let shownIds = new Set<string>();
 
   const ackAll = h("button", { class: "btn btn-secondary", type: "button", testid: "ack-all", disabled: true }, icon("check"), "Acknowledge all");
   const tabAll = h("button", { class: "btn btn-ghost btn-sm", type: "button", testid: "filter-all" }, "All");
   const tabOpen = h("button", { class: "btn btn-ghost btn-sm", type: "button", testid: "filter-open" }, "Unacknowledged");
+  const tabActive = h("button", { class: "btn btn-ghost btn-sm", type: "button", testid: "filter-active" }, "Active");
+  const tabCleared = h("button", { class: "btn btn-ghost btn-sm", type: "button", testid: "filter-cleared" }, "Withdrawn");
   const summary = h("p", { class: "muted", testid: "alerts-summary" });
   const body = h("div", { class: "card card-flush" });
   const element = h(
     "div",
     { class: "page", testid: "alerts-page" },
-    pageHeader("Alerts", "Hours in which a device used more than its maximum. New ones appear here as they happen.", ackAll),
-    h("div", { class: "toolbar alert-list-toolbar" }, h("div", { class: "filter-tabs", role: "group", "aria-label": "Show" }, tabAll, tabOpen), summary),
+    pageHeader(
+      "Alerts",
+      "Hours in which a device used more than its maximum. New ones appear here as they happen; an alert that late readings disproved is shown as withdrawn.",
+      ackAll,
+    ),
+    h("div", { class: "toolbar alert-list-toolbar" }, h("div", { class: "filter-tabs", role: "group", "aria-label": "Show" }, tabAll, tabActive, tabCleared, tabOpen), summary),
     body,
   );
 
   const syncUrl = () => {
     const q = new URLSearchParams();
     if (offset) q.set("offset", String(offset));
-    if (filter === "open") q.set("show", "open");
+    if (filter !== "all") q.set("show", filter);
     const qs = q.toString();
     services.replaceUrl(`#/alerts${qs ? `?${qs}` : ""}`);
   };
@@ -43,13 +51,16 @@ export const alertsPage: Page = ({ services, query, signal }) => {
   const syncTabs = () => {
     tabAll.setAttribute("aria-pressed", String(filter === "all"));
     tabOpen.setAttribute("aria-pressed", String(filter === "open"));
+    tabActive.setAttribute("aria-pressed", String(filter === "active"));
+    tabCleared.setAttribute("aria-pressed", String(filter === "cleared"));
   };
 
   /** `quiet`: keep the current table while reloading (live refresh, after an acknowledge). */
   const load = async (quiet = false): Promise<void> => {
     if (!quiet) replace(body, loadingState("Loading alerts…", "alerts-loading"));
     try {
-      const page = await api.me.alerts({ limit: config.pageSize, offset, unacknowledged: filter === "open" ? true : undefined }, signal);
+      const state = filter === "active" || filter === "cleared" ? filter : undefined;
+      const page = await api.me.alerts({ limit: config.pageSize, offset, unacknowledged: filter === "open" ? true : undefined, state }, signal);
       if (signal.aborted) return;
       if (page.items.length === 0 && offset > 0 && page.total > 0) {
         offset = Math.max(0, Math.floor((page.total - 1) / config.pageSize) * config.pageSize);
@@ -76,7 +87,7 @@ export const alertsPage: Page = ({ services, query, signal }) => {
         emptyState({
           testid: "alerts-empty",
           icon: "bell",
-          title: filter === "open" ? "Nothing to acknowledge" : "No alerts yet",
+          title: filter === "open" ? "Nothing to acknowledge" : filter === "cleared" ? "No withdrawn alerts" : filter === "active" ? "No active alerts" : "No alerts yet",
           message:
             filter === "open"
               ? "Every alert has been acknowledged."
@@ -132,10 +143,20 @@ export const alertsPage: Page = ({ services, query, signal }) => {
 
   const alertRow = (a: Alert, isNew: boolean): HTMLElement => {
     const over = a.max_hourly_kwh > 0 ? Math.round(((a.energy_kwh - a.max_hourly_kwh) / a.max_hourly_kwh) * 100) : null;
+    const withdrawn = a.state === "cleared";
     const status = h("td", { testid: "alert-status" });
     const showAcked = (at: string) =>
       replace(status, h("span", { class: "badge badge-ok", testid: "alert-acked", title: `Acknowledged ${formatMoment(at, timeZone)}` }, icon("check"), "Acknowledged"));
-    if (a.acknowledged_at) showAcked(a.acknowledged_at);
+    if (withdrawn)
+      replace(
+        status,
+        h(
+          "span",
+          { class: "badge badge-neutral", testid: "alert-withdrawn", title: a.cleared_at ? `Withdrawn ${formatMoment(a.cleared_at, timeZone)}: late readings brought the hour to or under the maximum` : undefined },
+          "Withdrawn",
+        ),
+      );
+    else if (a.acknowledged_at) showAcked(a.acknowledged_at);
     else {
       const btn = h("button", { class: "btn btn-secondary btn-sm", type: "button", testid: "ack-alert", "aria-label": `Acknowledge the alert for ${a.device_description ?? "this device"}` }, "Acknowledge");
       btn.addEventListener("click", async () => {
@@ -154,10 +175,22 @@ export const alertsPage: Page = ({ services, query, signal }) => {
     }
     return h(
       "tr",
-      { testid: "alert-row", "data-alert-id": a.id, "data-device-id": a.device_id, class: [a.acknowledged_at ? "" : "row-warning", isNew ? "row-new" : ""].filter(Boolean).join(" ") || undefined },
+      {
+        testid: "alert-row",
+        "data-alert-id": a.id,
+        "data-device-id": a.device_id,
+        "data-state": a.state,
+        class: [withdrawn ? "row-withdrawn" : a.acknowledged_at ? "" : "row-warning", isNew ? "row-new" : ""].filter(Boolean).join(" ") || undefined,
+      },
       h("td", {}, h("a", { href: `#/dashboard/${encodeURIComponent(a.device_id)}?date=${localDate(a.hour_start)}`, testid: "alert-device" }, a.device_description ?? "Deleted device")),
       h("td", { testid: "alert-hour" }, formatAlertHour(a.hour_start, timeZone)),
-      h("td", { class: "num mono", testid: "alert-energy" }, `${formatKwh(a.energy_kwh)} kWh`, over !== null && over > 0 ? h("div", { class: "muted small" }, `+${over} % over`) : null),
+      h(
+        "td",
+        { class: "num mono", testid: "alert-energy" },
+        `${formatKwh(a.energy_kwh)} kWh`,
+        over !== null && over > 0 ? h("div", { class: "muted small" }, `+${over} % over`) : null,
+        a.peak_kwh > a.energy_kwh + 5e-4 ? h("div", { class: "muted small", testid: "alert-peak" }, `peak ${formatKwh(a.peak_kwh)} kWh`) : null,
+      ),
       h("td", { class: "num mono", testid: "alert-max" }, `${formatKwh(a.max_hourly_kwh)} kWh`),
       h("td", { testid: "alert-received" }, formatMoment(a.created_at, timeZone)),
       status,
@@ -192,6 +225,8 @@ export const alertsPage: Page = ({ services, query, signal }) => {
   };
   tabAll.addEventListener("click", () => setFilter("all"));
   tabOpen.addEventListener("click", () => setFilter("open"));
+  tabActive.addEventListener("click", () => setFilter("active"));
+  tabCleared.addEventListener("click", () => setFilter("cleared"));
 
   // New or changed alerts (pushed, or found by a catch-up): refresh in place, at most every second.
   const refresh = throttle(() => void load(true), 1000, browserTimers);

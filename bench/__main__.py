@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["day_view", "ingestion", "alerts", "chat", "login_flood"]
+BENCHMARKS = ["day_view", "ingestion", "alerts", "chat", "login_flood", "console"]
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import azure.functions as func
 from routes import (
     alerts,
     auth,
+    console,
     consumption,
     devices,
     docs,
@@ -14,6 +15,7 @@ from routes import (
     me,
     measurements,
     realtime,
+    silence,
     tariffs,
     users,
 )
@@ -33,5 +35,7 @@ for blueprint in (
     ingest.build_blueprint(),
     health.bp,
     docs.bp,
+    console.bp,
+    silence.bp,
 ):
     app.register_functions(blueprint)

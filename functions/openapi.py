@@ -9,6 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.audit import ENTITY_TYPES
+from shared.console.fleet import SORTS as FLEET_SORTS
+from shared.console.people import USER_SORTS
+from shared.console.schemas import (
+    AdminAlertPage,
+    AuditPage,
+    DeadLetterPage,
+    DeviceFleetItem,
+    FleetOverview,
+    ReplayRequest,
+    ReplayResultPublic,
+    UserListItem,
+)
 from shared.schemas import (
     AckAllResult,
     AlertPage,
@@ -104,8 +117,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "List users",
         "users",
         "admin",
-        response=Page[UserPublic],
-        query=(*PAGE, "role"),
+        response=Page[UserListItem],
+        query=(*PAGE, "role", "q", "user_sort"),
         errors=(422,),
     ),
     Operation(
@@ -147,8 +160,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "List devices",
         "devices",
         "admin",
-        response=Page[DevicePublic],
-        query=(*PAGE, "owner_id"),
+        response=Page[DeviceFleetItem],
+        query=(*PAGE, "owner_id", "status", "q", "device_sort"),
         errors=(404, 422),
     ),
     Operation(
@@ -324,6 +337,55 @@ OPERATIONS: tuple[Operation, ...] = (
         response=NegotiateResult,
         errors=(503,),
     ),
+    # Operator console (issue 14)
+    Operation(
+        "get",
+        "/fleet/overview",
+        "Fleet overview: devices by status, today's energy, open alerts",
+        "console",
+        "admin",
+        response=FleetOverview,
+    ),
+    Operation(
+        "get",
+        "/alerts",
+        "Every client's alerts (over-maximum hours and silent meters)",
+        "console",
+        "admin",
+        response=AdminAlertPage,
+        query=(*PAGE, "device_id", "owner_id", "admin_alert_state", "kind", "since"),
+        errors=(422,),
+    ),
+    Operation(
+        "get",
+        "/audit",
+        "The audit trail of administrative changes",
+        "console",
+        "admin",
+        response=AuditPage,
+        query=(*PAGE, "actor_id", "entity_type", "entity_id", "since", "until"),
+        errors=(422,),
+    ),
+    Operation(
+        "get",
+        "/deadletters",
+        "Dead letters of the ingestion queue (nothing consumed)",
+        "console",
+        "admin",
+        response=DeadLetterPage,
+        query=PAGE,
+        errors=(422, 503),
+    ),
+    Operation(
+        "post",
+        "/deadletters/replay",
+        "Replay chosen (or all) dead letters to the ingestion queue",
+        "console",
+        "admin",
+        response=ReplayResultPublic,
+        request=ReplayRequest,
+        errors=(400, 422, 503),
+    ),
     Operation("get", "/health", "Health", "health", "none"),
     Operation("get", "/openapi.json", "This document", "docs", "none"),
     Operation("get", "/docs", "Readable API documentation", "docs", "none"),
@@ -342,7 +404,21 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "since": {"type": "string", "format": "date-time"},
     "unacknowledged": {"type": "boolean"},
     "state": {"type": "string", "enum": ["active", "cleared"], "description": "alert state"},
+    # Operator console (issue 14)
+    "q": {"type": "string", "maxLength": 100, "description": "Case-insensitive search"},
+    "status": {"type": "string", "enum": ["reporting", "late", "silent", "never"]},
+    "device_sort": {"type": "string", "enum": list(FLEET_SORTS), "default": "description"},
+    "user_sort": {"type": "string", "enum": list(USER_SORTS), "default": "username"},
+    "device_id": {"type": "string", "format": "uuid"},
+    "actor_id": {"type": "string", "format": "uuid"},
+    "admin_alert_state": {"type": "string", "enum": ["open", "closed"]},
+    "kind": {"type": "string", "enum": ["over_max", "silent"]},
+    "entity_type": {"type": "string", "enum": list(ENTITY_TYPES)},
+    "entity_id": {"type": "string", "maxLength": 100},
+    "until": {"type": "string", "format": "date-time"},
 }
+# Query names that differ from their documented name (two lists sort by different keys).
+QUERY_NAMES = {"device_sort": "sort", "user_sort": "sort", "admin_alert_state": "state"}
 REQUIRED_QUERY: set[str] = set()  # per operation: Operation.required
 FILE_MEDIA = {".csv": "text/csv", ".xml": "application/atom+xml"}
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
@@ -414,7 +490,7 @@ def _operation_id(op: Operation) -> str:
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {
-            "name": q,
+            "name": QUERY_NAMES.get(q, q),
             "in": "query",
             "required": q in REQUIRED_QUERY or q in op.required,
             "schema": QUERY_SCHEMAS[q],

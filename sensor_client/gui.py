@@ -6,14 +6,15 @@ import logging
 import sys
 import threading
 import tkinter as tk
+from collections.abc import Callable
 from pathlib import Path
-from tkinter import filedialog, ttk
+from tkinter import filedialog, messagebox, ttk
 
 from sensor_client.engine import Engine, Progress
 from sensor_client.errors import InputError, SensorClientError
-from sensor_client.message import format_ms
+from sensor_client.gui_text import local_time, window_message
 from sensor_client.session import RunOptions, build_engines
-from sensor_client.state import DEFAULT_STATE_DIR
+from sensor_client.state import DEFAULT_STATE_DIR, state_path
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ POLL_MS = 100
 FIELDS = (
     ("device_id", "Device id (UUID)", ""),
     ("csv", "CSV file", ""),
-    ("dest", "Destination", "amqp://guest:guest@127.0.0.1:5672/"),
+    ("dest", "Destination", "http://127.0.0.1:7071"),
     ("device_key", "Device key (HTTP)", ""),
     ("interval", "Interval (s)", "600"),
     ("start", "Replay start (ISO)", ""),
@@ -53,6 +54,8 @@ class SensorWindow:
         self._latest: Progress | None = None
         self._error: str | None = None
         self._lock = threading.Lock()
+        # Asks before the saved position is deleted (tests answer for the user).
+        self.confirm: Callable[[str, str], bool] = messagebox.askyesno
         self._build_form(ttk.Frame(root, padding=8))
         self._build_status(ttk.Frame(root, padding=8))
         self._set_buttons(running=False)
@@ -75,8 +78,15 @@ class SensorWindow:
         self.pause_button = ttk.Button(buttons, text="Pause", command=self.pause)
         self.resume_button = ttk.Button(buttons, text="Resume", command=self.resume)
         self.stop_button = ttk.Button(buttons, text="Stop", command=self.stop)
+        self.reset_button = ttk.Button(buttons, text="Reset saved state", command=self.reset_state)
         for column, button in enumerate(
-            (self.start_button, self.pause_button, self.resume_button, self.stop_button)
+            (
+                self.start_button,
+                self.pause_button,
+                self.resume_button,
+                self.stop_button,
+                self.reset_button,
+            )
         ):
             button.grid(row=0, column=column, padx=3)
 
@@ -120,26 +130,60 @@ class SensorWindow:
         """Validate the form and run the engine in a background thread."""
         if self._thread is not None and self._thread.is_alive():
             return
-        self.message.set("")
-        self._error = None
+        self._clear_status()
         try:
             (engine,) = build_engines(self.options(), self._observe)
         except SensorClientError as exc:
-            self.message.set(str(exc))
+            self.message.set(window_message(str(exc)))
             return
         self._engine = engine
         self._thread = threading.Thread(target=self._run, args=(engine,), daemon=True)
         self._thread.start()
         self._set_buttons(running=True)
 
+    def _clear_status(self) -> None:
+        """Forget the previous run's figures and message (they would look current)."""
+        self.message.set("")
+        self._error = None
+        with self._lock:
+            self._latest = None
+        for variable in self.status.values():
+            variable.set("")
+        self.progressbar.configure(value=0, maximum=1)
+
+    def reset_state(self) -> None:
+        """Delete the saved position of this device, so the next Start begins afresh."""
+        if self._thread is not None and self._thread.is_alive():
+            self.message.set("Stop the simulator before resetting its saved state.")
+            return
+        device_id = self.values["device_id"].get().strip()
+        if not device_id:
+            self.message.set("Enter the device id whose saved state should be reset.")
+            return
+        path = state_path(Path(self.values["state_dir"].get().strip()).expanduser(), device_id)
+        if not path.exists():
+            self._clear_status()
+            self.message.set("Nothing saved for this device: the next Start begins afresh.")
+            return
+        question = f"Forget where device {device_id} stopped? The next Start begins afresh."
+        if not self.confirm("Reset saved state", question):
+            return
+        try:
+            path.unlink()
+        except OSError as exc:
+            self.message.set(f"Could not delete the saved state: {exc.strerror or exc}")
+            return
+        self._clear_status()
+        self.message.set("Saved state deleted: the next Start begins afresh.")
+
     def _run(self, engine: Engine) -> None:
         try:
             engine.run()
         except SensorClientError as exc:
-            self._error = str(exc)
+            self._error = window_message(str(exc))
         except Exception as exc:  # shown to the user instead of a traceback
             log.exception("engine failed")
-            self._error = f"unexpected error: {exc}"
+            self._error = f"Unexpected error: {exc}"
 
     def _observe(self, progress: Progress) -> None:
         with self._lock:  # engine thread; the UI reads it in _poll
@@ -162,6 +206,7 @@ class SensorWindow:
 
     def _set_buttons(self, running: bool) -> None:
         self.start_button.state(["disabled"] if running else ["!disabled"])
+        self.reset_button.state(["disabled"] if running else ["!disabled"])
         for button in (self.pause_button, self.resume_button, self.stop_button):
             button.state(["!disabled"] if running else ["disabled"])
 
@@ -181,7 +226,7 @@ class SensorWindow:
         self.progressbar.configure(maximum=max(progress.total, 1), value=progress.sent)
         self.status["count"].set(f"{progress.sent}/{progress.total}")
         if progress.last_value_kwh is not None and progress.last_timestamp_ms is not None:
-            stamp = format_ms(progress.last_timestamp_ms)
+            stamp = local_time(progress.last_timestamp_ms)
             self.status["last"].set(f"{progress.last_value_kwh:.3f} kWh at {stamp}")
         conn = progress.connection + (" (paused)" if progress.paused else "")
         self.status["conn"].set(conn + (" — done" if progress.done else ""))

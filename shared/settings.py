@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     INGEST_MAX_HOURS_PER_BATCH: int = Field(default=20_000, ge=1, le=1_000_000)
     ALERT_BACKFILL_HOURS: int = Field(default=24, ge=1, le=24 * 366)
     ALERT_MAX_PUSHES_PER_OWNER: int = Field(default=20, ge=1, le=1000)
+    # Fleet status (operator console): readings come every 10 minutes.
+    FLEET_LATE_AFTER_MINUTES: int = Field(default=30, ge=1, le=10_080)
+    FLEET_SILENT_AFTER_MINUTES: int = Field(default=120, ge=2, le=43_200)
+    # Dead letters in the console: the ingestion queue's (None: follow MEASUREMENTS_*).
+    DEADLETTER_TRANSPORT: Literal["rabbitmq", "servicebus", "none"] | None = None
+    DEADLETTER_QUEUE: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _check_metering_bounds(self) -> Settings:
@@ -75,6 +81,15 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "INGEST_MAX_HOURS_PER_BATCH must be at least METER_MAX_SPREAD_DAYS * 24 + 1 "
                 "(the hours one reading may write), or such a reading could never be stored"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _silent_after_late(self) -> Settings:
+        if self.FLEET_SILENT_AFTER_MINUTES <= self.FLEET_LATE_AFTER_MINUTES:
+            raise SettingsError(
+                f"FLEET_SILENT_AFTER_MINUTES ({self.FLEET_SILENT_AFTER_MINUTES}) must be greater "
+                f"than FLEET_LATE_AFTER_MINUTES ({self.FLEET_LATE_AFTER_MINUTES})"
             )
         return self
 

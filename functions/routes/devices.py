@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from routes._http import endpoint, json_response, page_params, parse_body, user_scope, uuid_param
+from routes._http import (
+    choice_param,
+    endpoint,
+    json_response,
+    page_params,
+    parse_body,
+    user_scope,
+    uuid_param,
+)
+from routes._params import search_param
 from shared import devices
+from shared.audit import device_snapshot, record_audit
+from shared.console.fleet import SORTS, STATUSES, DeviceQuery, list_fleet
+from shared.console.schemas import DeviceFleetItem
+from shared.console.silence_job import thresholds
+from shared.console.views import fleet_item
+from shared.models import utcnow
+from shared.platform import get_platform
 from shared.schemas import DeviceCreate, DeviceCreated, DeviceKey, DevicePublic, DeviceUpdate, Page
 
 bp = func.Blueprint()
@@ -19,15 +35,27 @@ def _device_id(req: func.HttpRequest) -> str:
 @bp.route(route="devices", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_devices(req: func.HttpRequest) -> func.HttpResponse:
-    """List devices, optionally of one owner."""
+    """List devices with last reading and status; filter by owner, status, text; sort."""
     with user_scope(req, admin=True, read_only=True) as (session, _admin):
         limit, offset = page_params(req)
         owner = req.params.get("owner_id")
-        owner_id = uuid_param(owner, what="owner") if owner else None
-        rows, total = devices.list_devices(session, limit=limit, offset=offset, owner_id=owner_id)
-        items = [DevicePublic.model_validate(d) for d in rows]
+        wanted = DeviceQuery(
+            owner_id=uuid_param(owner, what="owner") if owner else None,
+            status=choice_param(req, "status", STATUSES),  # type: ignore[arg-type]
+            search=search_param(req),
+            sort=choice_param(req, "sort", SORTS) or "description",
+        )
+        rows, total = list_fleet(
+            session,
+            wanted=wanted,
+            now=utcnow(),
+            limits=thresholds(get_platform()),
+            limit=limit,
+            offset=offset,
+        )
+        items = [fleet_item(row) for row in rows]
         return json_response(
-            Page[DevicePublic](items=items, total=total, limit=limit, offset=offset)
+            Page[DeviceFleetItem](items=items, total=total, limit=limit, offset=offset)
         )
 
 
@@ -35,8 +63,10 @@ def list_devices(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def create_device(req: func.HttpRequest) -> func.HttpResponse:
     """Create a device; the response carries its ingestion key once."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True) as (session, admin):
         device, key = devices.create_device(session, data=parse_body(req, DeviceCreate))
+        after = device_snapshot(device)
+        record_audit(session, admin, "device.created", ("device", device.id), None, after)
         public = DevicePublic.model_validate(device)
         return json_response(DeviceCreated(**public.model_dump(), device_key=key), status=201)
 
@@ -54,19 +84,33 @@ def get_device(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def update_device(req: func.HttpRequest) -> func.HttpResponse:
     """Change a device or its owner (owner_id null unassigns)."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True) as (session, admin):
         device_id = _device_id(req)
         data = parse_body(req, DeviceUpdate)
+        before = device_snapshot(devices.get_device(session, device_id=device_id))
         device = devices.update_device(session, device_id=device_id, data=data)
+        after = device_snapshot(device)
+        record_audit(
+            session, admin, _update_action(before, after), ("device", device_id), before, after
+        )
         return json_response(DevicePublic.model_validate(device))
+
+
+def _update_action(before: dict[str, object], after: dict[str, object]) -> str:
+    if before["owner_id"] == after["owner_id"]:
+        return "device.updated"
+    return "device.assigned" if after["owner_id"] is not None else "device.unassigned"
 
 
 @bp.route(route="devices/{id}", methods=["DELETE"], auth_level=ANON)
 @endpoint
 def delete_device(req: func.HttpRequest) -> func.HttpResponse:
     """Delete a device and its history."""
-    with user_scope(req, admin=True) as (session, _admin):
-        devices.delete_device(session, device_id=_device_id(req))
+    with user_scope(req, admin=True) as (session, admin):
+        device_id = _device_id(req)
+        before = device_snapshot(devices.get_device(session, device_id=device_id))
+        devices.delete_device(session, device_id=device_id)
+        record_audit(session, admin, "device.deleted", ("device", device_id), before, None)
         return func.HttpResponse(status_code=204)
 
 
@@ -74,7 +118,9 @@ def delete_device(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def rotate_device_key(req: func.HttpRequest) -> func.HttpResponse:
     """Issue a new ingestion key for a device; the old one stops working."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True) as (session, admin):
         device_id = _device_id(req)
         key = devices.rotate_device_key(session, device_id=device_id)
+        after = {"key_rotated": True}
+        record_audit(session, admin, "device.key_rotated", ("device", device_id), None, after)
         return json_response(DeviceKey(device_id=device_id, device_key=key))

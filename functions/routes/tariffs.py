@@ -6,6 +6,7 @@ import azure.functions as func
 
 from routes._http import endpoint, json_response, parse_body, user_scope, uuid_param
 from shared import devices
+from shared.audit import record_audit
 from shared.usage import tariffs
 from shared.usage.schemas import AssignmentCreate, AssignmentList, TariffCreate, TariffList
 
@@ -26,10 +27,13 @@ def list_tariffs(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def create_tariff(req: func.HttpRequest) -> func.HttpResponse:
     """Create a flat or time-of-use tariff."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True) as (session, admin):
         data = parse_body(req, TariffCreate)
         tariff = tariffs.create_tariff(session, data=data)
-        return json_response(tariffs.tariff_public(session, tariff), status=201)
+        public = tariffs.tariff_public(session, tariff)
+        after = public.model_dump(mode="json", exclude={"id"})
+        record_audit(session, admin, "tariff.created", ("tariff", tariff.id), None, after)
+        return json_response(public, status=201)
 
 
 @bp.route(route="tariffs/{id}", methods=["GET"], auth_level=ANON)
@@ -56,9 +60,12 @@ def device_tariffs(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def assign_tariff(req: func.HttpRequest) -> func.HttpResponse:
     """Bill a device by a tariff from effective_from on; returns the history."""
-    with user_scope(req, admin=True) as (session, _admin):
+    with user_scope(req, admin=True) as (session, admin):
         device_id = uuid_param(req.route_params.get("id"), what="device")
         device = devices.get_device(session, device_id=device_id)
-        tariffs.assign_tariff(session, device=device, data=parse_body(req, AssignmentCreate))
+        data = parse_body(req, AssignmentCreate)
+        tariffs.assign_tariff(session, device=device, data=data)
         history = tariffs.list_assignments(session, device=device)
+        after = data.model_dump(mode="json")
+        record_audit(session, admin, "tariff.assigned", ("device", device_id), None, after)
         return json_response(AssignmentList(items=history), status=201)

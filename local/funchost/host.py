@@ -26,6 +26,7 @@ from local.funchost.cors import CorsPolicy, is_preflight
 from local.funchost.httpio import problem_response, to_func_request, to_web_response
 from local.funchost.invoke import RETURN, InvocationResult, invoke, is_output
 from local.funchost.queue_values import Body, QueueInvocationError, trigger_values
+from local.funchost.timer import TimerRunner, is_timer
 from local.funchost.worker_index import validate_app
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class FunctionHost:
         self.max_body_bytes = max_body_bytes
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="funchost-worker")
         self._binders: list[TriggerBinder] = []
+        self.timers = TimerRunner(self.catalog.other, self._invoke)  # timerTrigger functions
 
     def queue_function(self, name: str) -> QueueFunction:
         """The queue function called `name` (case-insensitive); KeyError names the choices."""
@@ -90,7 +92,8 @@ class FunctionHost:
                 f"connection={queue.connection} cardinality={queue.cardinality}"
             )
         for other in self.catalog.other:
-            lines.append(f"{other.name}: {other.trigger_type} (not run by the local host)")
+            note = f"schedule {other.trigger.get('schedule')}" if is_timer(other) else "not run"
+            lines.append(f"{other.name}: {other.trigger_type} ({note})")
         return lines
 
     def log_functions(self, base_url: str) -> None:
@@ -125,9 +128,11 @@ class FunctionHost:
             binder = factory(self)
             await binder.start(function)
             self._binders.append(binder)
+        self.timers.start()
 
     async def stop(self) -> None:
         """Stop binders, then let running sync invocations finish in their threads."""
+        await self.timers.stop()
         while self._binders:
             await self._binders.pop().stop()
         self._executor.shutdown(wait=False, cancel_futures=True)

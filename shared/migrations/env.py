@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import shared.chat.models  # noqa: F401  (register chat tables on Base.metadata)
+from shared.console import models as _console_models  # noqa: F401  (register its tables)
 from shared.db import create_db_engine
 from shared.models import Base
 

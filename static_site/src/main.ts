@@ -10,6 +10,8 @@ import { config } from "./config.ts";
 import { browserTimeZone } from "./consumption/dates.ts";
 import type { PageMeta } from "./pages/page.ts";
 import { LOGIN_HASH, loginHashFor, Router } from "./router.ts";
+import { AdminLive } from "./console/admin-live.ts";
+import { showSilenceToast } from "./console/silence-toast.ts";
 import { browserConnectionEnv } from "./realtime/connection.ts";
 import { browserPeers, LiveUpdates } from "./realtime/live.ts";
 import { NOT_FOUND, ROUTES } from "./routes.ts";
@@ -62,6 +64,11 @@ const api = createApi(http);
 // connection is opened for them at all.
 const live = new LiveUpdates({ api, env: browserConnectionEnv(), peers: browserPeers("energy-utility.alerts") });
 
+// Administrators get silent-meter pushes of every client on their own connection.
+const adminLive = new AdminLive(api, browserConnectionEnv(), (change, episode) =>
+  showSilenceToast(toasts, change, episode, services.timeZone, `#/admin/alerts?device=${encodeURIComponent(episode.device_id)}`),
+);
+
 const services: Services = {
   config,
   api,
@@ -113,6 +120,7 @@ live.onEvent((event) => {
   else if (event.type === "alerts-missed") showMissedAlertsToast(toasts, event.notices, services.timeZone, event.total);
   else if (event.type === "alert-cleared") showClearedAlert(toasts, event.notice, services.timeZone);
   else if (event.type === "alerts-summary") showAlertSummary(toasts, event.summary, services.timeZone);
+  else if (event.type === "meter") showSilenceToast(toasts, event.change, event.episode, services.timeZone, `#/dashboard/${encodeURIComponent(event.episode.device_id)}`);
 });
 
 /** Connect for a signed-in client, disconnect on sign-out or for an administrator. */
@@ -120,6 +128,8 @@ function followSession(): void {
   const user = session.user;
   if (user?.role === "client") live.start(user.id);
   else live.stop();
+  if (user?.role === "admin") adminLive.start(user.id);
+  else adminLive.stop();
 }
 session.subscribe(() => followSession());
 

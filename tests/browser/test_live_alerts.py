@@ -196,7 +196,9 @@ def test_acknowledge_one_and_all_updates_list_and_badge(
     screenshot(page, "alerts-acknowledged")
 
 
-def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
+def test_administrator_gets_no_client_alerts_only_the_console_channel(
+    new_page: Any, api: Api
+) -> None:
     from tests.browser.support import ADMIN_PASSWORD, ADMIN_USERNAME
 
     page = new_page()
@@ -211,8 +213,9 @@ def test_administrator_gets_no_live_connection(new_page: Any, api: Api) -> None:
     expect(page.get_by_test_id("live-status")).to_have_count(0)
     page.goto("/#/alerts")
     expect(page.get_by_test_id("alerts-page")).to_have_count(0)
-    page.wait_for_timeout(500)
-    assert negotiations == []
+    page.wait_for_timeout(1000)
+    # one connection, for the console's silent-meter pushes (issue 14), not a client's live alerts
+    assert len(negotiations) == 1, negotiations
 
 
 def test_today_chart_refresh_is_throttled_and_other_days_stay_put(

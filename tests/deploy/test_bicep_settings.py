@@ -19,6 +19,9 @@ NOT_IN_AZURE = {
     "RABBITMQ_URL": "local and compose transport only",
     "MEASUREMENTS_BATCH_MAX": "RabbitMQ drain only; Service Bus batches come from host.json",
     "MEASUREMENTS_DRAIN_WAIT_MS": "RabbitMQ drain only",
+    # The console's dead letters follow MEASUREMENTS_TRANSPORT / MEASUREMENTS_QUEUE (set above).
+    "DEADLETTER_TRANSPORT": "optional override; unset follows MEASUREMENTS_TRANSPORT",
+    "DEADLETTER_QUEUE": "optional override; unset follows MEASUREMENTS_QUEUE",
 }
 # Set in Azure but read by the platform, not by our code, with the reason.
 READ_BY_THE_PLATFORM = {

@@ -106,6 +106,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/me/alerts", None, {"anon": 401, "A": 200, "B": 200, "admin": 200}),
     ("POST", "/me/alerts/ack-all", None, {"anon": 401, "A": 200}),
     ("POST", "/realtime/negotiate", None, {"anon": 401}),
+    # operator console: admins only (no broker in this module: no dead letters, nothing moves)
+    ("GET", "/fleet/overview", None, {**ADMIN_ONLY, "admin": 200}),
+    ("GET", "/alerts", None, {**ADMIN_ONLY, "admin": 200}),
+    ("GET", "/audit", None, {**ADMIN_ONLY, "admin": 200}),
+    ("GET", "/deadletters", None, {**ADMIN_ONLY, "admin": 200}),
+    ("POST", "/deadletters/replay", {"all": True}, {**ADMIN_ONLY, "admin": 200}),
     ("DELETE", "/devices/{dB}", None, {**ADMIN_ONLY}),
     ("DELETE", "/users/{B}", None, {**ADMIN_ONLY}),
 ]

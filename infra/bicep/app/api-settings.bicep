@@ -55,6 +55,9 @@ var appSettings = {
   INGEST_MAX_HOURS_PER_BATCH: '20000'
   ALERT_BACKFILL_HOURS: '24'
   ALERT_MAX_PUSHES_PER_OWNER: '20'
+  // Fleet status of the operator console (docs/operations-console.md): late, then silent.
+  FLEET_LATE_AFTER_MINUTES: '30'
+  FLEET_SILENT_AFTER_MINUTES: '120'
   // Identity-based connection for connection="SERVICEBUS_CONNECTION" (trigger and output binding).
   // It also sends dead letters to <queue>-invalid through the SDK (shared/ingestion/servicebus.py).
   SERVICEBUS_CONNECTION__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace

@@ -2,19 +2,22 @@
 
 import type { HttpClient } from "./http.ts";
 import type { RangeQuery } from "./me.ts";
-import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceKey, DeviceUpdate, Download, Page, RangeConsumption, Tariff, TariffAssignment } from "./types.ts";
+import type { CreatedDevice, DayConsumption, Device, DeviceCreate, DeviceKey, DeviceUpdate, Download, FleetDevice, Page, RangeConsumption, Tariff, TariffAssignment } from "./types.ts";
 
 export interface DeviceListQuery {
   limit?: number;
   offset?: number;
   owner_id?: string;
+  status?: "reporting" | "late" | "silent" | "never";
+  q?: string;
+  sort?: string;
 }
 
 export function createDevicesApi(http: HttpClient) {
   const path = (id: string) => `/devices/${encodeURIComponent(id)}`;
   return {
-    list(query: DeviceListQuery = {}): Promise<Page<Device>> {
-      return http.get<Page<Device>>("/devices", { ...query });
+    list(query: DeviceListQuery = {}): Promise<Page<FleetDevice>> {
+      return http.get<Page<FleetDevice>>("/devices", { ...query });
     },
     get(id: string): Promise<Device> {
       return http.get<Device>(path(id));

@@ -1,6 +1,7 @@
 /** The REST API client, one typed module per resource over a shared HttpClient. */
 
 import { createAuthApi } from "./auth.ts";
+import { createConsoleApi } from "./console.ts";
 import { createDevicesApi } from "./devices.ts";
 import type { HttpClient } from "./http.ts";
 import { createMeApi } from "./me.ts";
@@ -12,6 +13,7 @@ export function createApi(http: HttpClient) {
     users: createUsersApi(http),
     devices: createDevicesApi(http),
     me: createMeApi(http),
+    console: createConsoleApi(http),
   };
 }
 

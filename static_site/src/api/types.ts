@@ -45,6 +45,18 @@ export interface Device {
   owner_id: string | null;
 }
 
+/** A device in the admin list: owner's name, last reading (UTC ISO) and fleet status. */
+export interface FleetDevice extends Device {
+  owner_name: string | null;
+  last_reading_at: string | null;
+  status: "reporting" | "late" | "silent" | "never";
+}
+
+/** A user in the admin list, with how many devices they own. */
+export interface UserWithCount extends User {
+  device_count: number;
+}
+
 /** The create response carries the meter's secret once; it is never readable again. */
 export interface CreatedDevice extends Device {
   device_key: string;

@@ -1,12 +1,14 @@
 /** Admin user management: `/api/users`. */
 
 import type { HttpClient } from "./http.ts";
-import type { DeleteUserResult, Page, Role, User, UserCreate, UserUpdate } from "./types.ts";
+import type { DeleteUserResult, Page, Role, User, UserCreate, UserUpdate, UserWithCount } from "./types.ts";
 
 export interface UserListQuery {
   limit?: number;
   offset?: number;
   role?: Role;
+  q?: string;
+  sort?: string;
 }
 
 /** Largest page asked for when a whole list is needed (e.g. every client for an owner picker). */
@@ -16,8 +18,8 @@ const LIST_ALL_MAX_PAGES = 50;
 export function createUsersApi(http: HttpClient) {
   const path = (id: string) => `/users/${encodeURIComponent(id)}`;
   return {
-    list(query: UserListQuery = {}): Promise<Page<User>> {
-      return http.get<Page<User>>("/users", { ...query });
+    list(query: UserListQuery = {}): Promise<Page<UserWithCount>> {
+      return http.get<Page<UserWithCount>>("/users", { ...query });
     },
     /** Every user of a role, following pages. */
     async listAll(role?: Role): Promise<User[]> {

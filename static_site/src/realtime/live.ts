@@ -9,7 +9,7 @@ import { SessionExpiredError } from "../api/errors.ts";
 import type { Alert } from "../api/types.ts";
 import { RealtimeConnection, type ConnectionEnv, type ConnectionTuning, type LinkState } from "./connection.ts";
 import { AlertLedger } from "./ledger.ts";
-import type { AlertSummaryMessage, PlatformMessage, PushedAlert } from "./messages.ts";
+import type { AlertSummaryMessage, PlatformMessage, PushedAlert, PushedSilence } from "./messages.ts";
 
 /** A BroadcastChannel between this browser's tabs, or undefined where there is none. */
 export function browserPeers(name: string): PeerChannel | undefined {
@@ -62,7 +62,9 @@ export type LiveEvent =
   | { type: "alerts-summary"; summary: AlertSummaryNotice }
   /** Something changed in the alert list (new alert, raised peak, catch-up): lists reload. */
   | { type: "alerts-changed"; deviceIds: string[] }
-  | { type: "consumption"; deviceIds: string[] };
+  | { type: "consumption"; deviceIds: string[] }
+  /** A meter of this user went silent or resumed reporting (operator console, issue 14). */
+  | { type: "meter"; change: "silent" | "resumed"; episode: PushedSilence };
 
 type Listener<T> = (value: T) => void;
 
@@ -239,6 +241,10 @@ export class LiveUpdates {
   }
 
   private onMessage(message: PlatformMessage): void {
+    if (message.type === "meter.silent" || message.type === "meter.resumed") {
+      this.emit({ type: "meter", change: message.type === "meter.silent" ? "silent" : "resumed", episode: message.episode });
+      return;
+    }
     if (message.type === "consumption.updated") {
       this.emit({ type: "consumption", deviceIds: message.deviceIds });
       return;

@@ -29,7 +29,19 @@ export interface AlertSummaryMessage {
   examples: PushedAlert[];
 }
 
+/** A silent-meter episode as pushed to the owner and to administrators. */
+export interface PushedSilence {
+  id: string;
+  device_id: string;
+  device_description: string;
+  /** ISO 8601, UTC; null when the meter never reported. */
+  last_reading_at: string | null;
+  at: string;
+}
+
 export type PlatformMessage =
+  | { type: "meter.silent"; episode: PushedSilence }
+  | { type: "meter.resumed"; episode: PushedSilence }
   | { type: "alert.opened"; alert: PushedAlert; sentAt: string | null }
   | { type: "alert.updated"; alert: PushedAlert; sentAt: string | null }
   | { type: "alert.cleared"; alert: PushedAlert; sentAt: string | null }
@@ -89,6 +101,15 @@ function parseSummary(data: Record<string, unknown>): AlertSummaryMessage {
   };
 }
 
+function parseSilence(raw: unknown): PushedSilence | null {
+  if (!isRecord(raw)) return null;
+  const { id, device_id, device_description, last_reading_at, at } = raw;
+  if (!nonEmptyString(id) || !nonEmptyString(device_id) || !nonEmptyString(at)) return null;
+  if (last_reading_at !== null && !nonEmptyString(last_reading_at)) return null;
+  const description = typeof device_description === "string" ? device_description : "";
+  return { id, device_id, device_description: description, last_reading_at, at };
+}
+
 /** The platform's payload (`{type, ...}`); null for unknown types or bad shapes. */
 export function parsePlatformMessage(data: unknown): PlatformMessage | null {
   if (typeof data === "string") {
@@ -110,6 +131,12 @@ export function parsePlatformMessage(data: unknown): PlatformMessage | null {
       if (!alert) return null;
       const sentAt = typeof data.sent_at === "string" ? data.sent_at : null;
       return { type: data.type, alert, sentAt };
+    }
+    case "meter.silent":
+    case "meter.resumed": {
+      const episode = parseSilence(data.episode);
+      if (!episode) return null;
+      return data.type === "meter.silent" ? { type: "meter.silent", episode } : { type: "meter.resumed", episode };
     }
     case "consumption.updated": {
       if (!Array.isArray(data.device_ids)) return null;

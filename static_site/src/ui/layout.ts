@@ -2,6 +2,7 @@
 
 import type { Role, User } from "../api/types.ts";
 import { h, icon, replace, type IconName } from "./dom.ts";
+import { autoCardTables } from "./table.ts";
 
 export interface NavItem {
   key: string;
@@ -13,8 +14,12 @@ export interface NavItem {
 /** Navigation per role; later features (alerts, support chat) add their entries here. */
 export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
   admin: [
+    { key: "overview", label: "Overview", href: "#/admin/overview", icon: "chart" },
     { key: "devices", label: "Devices", href: "#/admin/devices", icon: "meter" },
     { key: "users", label: "Users", href: "#/admin/users", icon: "users" },
+    { key: "admin-alerts", label: "Alerts", href: "#/admin/alerts", icon: "bell" },
+    { key: "deadletters", label: "Dead letters", href: "#/admin/deadletters", icon: "warning" },
+    { key: "audit", label: "Audit", href: "#/admin/audit", icon: "edit" },
     { key: "chat", label: "Support", href: "#/admin/chat", icon: "info" },
   ],
   client: [
@@ -62,6 +67,7 @@ export function createShell(appName: string, onLogout: () => void): Shell {
     logout,
   );
   const outlet = h("main", { class: "app-main", id: "main" });
+  autoCardTables(outlet); // tables become labelled cards under 640 px
   const root = h("div", { class: "app-shell" }, h("a", { class: "skip-link", href: "#main" }, "Skip to content"), header, outlet);
   let navItems: NavItem[] = [];
   const badges = new Map<string, number>();
@@ -88,7 +94,7 @@ export function createShell(appName: string, onLogout: () => void): Shell {
     replace(
       nav,
       navItems.map((item) =>
-        h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", {}, item.label)),
+        h("a", { class: "nav-link", href: item.href, testid: `nav-${item.key}`, "data-key": item.key }, icon(item.icon), h("span", { class: "nav-label" }, item.label)),
       ),
     );
     for (const link of nav.querySelectorAll<HTMLElement>(".nav-link")) renderBadge(link);

@@ -3,6 +3,7 @@
 import type { Api } from "../../api/index.ts";
 import type { Device, DeviceCreate, User } from "../../api/types.ts";
 import { openDialog, showSecretOnce } from "../../ui/dialog.ts";
+import { optionSearch } from "../../ui/option-search.ts";
 import { h } from "../../ui/dom.ts";
 import { field, FormState, required, type SelectOption } from "../../ui/form.ts";
 
@@ -45,7 +46,9 @@ export function openDeviceForm(api: Api, clients: User[], device?: Device): Prom
   const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "device-form-submit" }, editing ? "Save changes" : "Create device");
   const cancel = h("button", { class: "btn btn-secondary", type: "button" }, "Cancel");
   const form = new FormState([description, address, max, owner], submit);
-  const formEl = h("form", { class: "form", testid: "device-form", novalidate: true }, form.banner, description.root, address.root, max.root, owner.root, h("div", { class: "form-actions" }, cancel, submit));
+  const ownerSelect = owner.root.querySelector("select");
+  const ownerFind = ownerSelect ? optionSearch(ownerSelect, "Find an owner", "device-owner-search") : null;
+  const formEl = h("form", { class: "form", testid: "device-form", novalidate: true }, form.banner, description.root, address.root, max.root, ownerFind, owner.root, h("div", { class: "form-actions" }, cancel, submit));
   const dlg = openDialog({ title: editing ? "Edit device" : "New device", body: formEl, testid: "device-dialog" });
   cancel.addEventListener("click", dlg.close);
   let saved: Device | null = null;

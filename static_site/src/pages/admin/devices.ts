@@ -1,12 +1,16 @@
 /** Admin: the device list with owner filter, inline owner assignment, create, edit and delete. */
 
 import { describeError } from "../../api/errors.ts";
-import type { Device, Page as ListPage, User } from "../../api/types.ts";
+import type { FleetDevice, Page as ListPage, User } from "../../api/types.ts";
+import type { DeviceListQuery } from "../../api/devices.ts";
+import { statusBadge, whenCell } from "../../console/widgets.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
 import { confirmDialog } from "../../ui/dialog.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
 import { pager } from "../../ui/pager.ts";
+import { optionSearch } from "../../ui/option-search.ts";
+import { labelCells } from "../../ui/table.ts";
 import { emptyState, errorState, loadingState } from "../../ui/states.ts";
 import type { Services } from "../../services.ts";
 import type { Page } from "../page.ts";
@@ -16,16 +20,32 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
   const { api, toasts, config } = services;
   let offset = Math.max(0, Number(query.get("offset")) || 0);
   let ownerFilter = query.get("owner") ?? "";
+  let statusFilter = query.get("status") ?? "";
+  let search = query.get("q") ?? "";
+  let sort = query.get("sort") ?? "description";
   let clients: User[] | null = null;
 
   const newBtn = h("button", { class: "btn btn-primary", type: "button", testid: "new-device-button" }, icon("plus"), "New device");
   const filter = h("select", { class: "control control-sm", testid: "owner-filter", "aria-label": "Filter by owner" });
+  const statusSel = h(
+    "select",
+    { class: "control control-sm", testid: "status-filter", "aria-label": "Filter by status" },
+    [["", "Any status"], ["reporting", "Reporting"], ["late", "Late"], ["silent", "Silent"], ["never", "Never reported"]].map(([v, t]) => h("option", { value: v }, t)),
+  );
+  statusSel.value = statusFilter;
+  const sortSel = h(
+    "select",
+    { class: "control control-sm", testid: "device-sort", "aria-label": "Sort devices" },
+    [["description", "Name A–Z"], ["-description", "Name Z–A"], ["status", "Most urgent first"], ["-last_reading_at", "Latest reading first"], ["last_reading_at", "Oldest reading first"], ["owner", "Owner A–Z"]].map(([v, t]) => h("option", { value: v }, t)),
+  );
+  sortSel.value = sort;
+  const searchBox = h("input", { class: "control control-sm", type: "search", testid: "device-search", placeholder: "Search name or address", "aria-label": "Search devices", value: search });
   const body = h("div", { class: "card card-flush" });
   const element = h(
     "div",
     { class: "page", testid: "admin-devices-page" },
-    pageHeader("Devices", "Smart meters, their limits and who owns them.", newBtn),
-    h("div", { class: "toolbar" }, h("label", { class: "toolbar-label" }, "Owner", filter)),
+    pageHeader("Devices", "Smart meters, their limits, who owns them and whether they report.", newBtn),
+    h("div", { class: "toolbar" }, searchBox, h("label", { class: "toolbar-label" }, "Owner", optionSearch(filter, "Find an owner to filter by", "owner-filter-search"), filter), statusSel, sortSel),
     body,
   );
 
@@ -33,6 +53,9 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
     const q = new URLSearchParams();
     if (offset) q.set("offset", String(offset));
     if (ownerFilter) q.set("owner", ownerFilter);
+    if (statusFilter) q.set("status", statusFilter);
+    if (search) q.set("q", search);
+    if (sort !== "description") q.set("sort", sort);
     const qs = q.toString();
     services.replaceUrl(`#/admin/devices${qs ? `?${qs}` : ""}`);
   };
@@ -41,7 +64,14 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
     replace(body, loadingState("Loading devices…"));
     try {
       clients ??= await api.users.listAll("client");
-      const page = await api.devices.list({ limit: config.pageSize, offset, owner_id: ownerFilter || undefined });
+      const page = await api.devices.list({
+        limit: config.pageSize,
+        offset,
+        owner_id: ownerFilter || undefined,
+        status: (statusFilter || undefined) as DeviceListQuery["status"],
+        q: search || undefined,
+        sort,
+      });
       if (signal.aborted) return;
       if (page.items.length === 0 && offset > 0 && page.total > 0) {
         offset = Math.max(0, Math.floor((page.total - 1) / config.pageSize) * config.pageSize);
@@ -59,7 +89,11 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
     filter.value = ownerFilter;
   };
 
-  const renderTable = (page: ListPage<Device>, list: User[]) => {
+  const renderTable = (page: ListPage<FleetDevice>, list: User[]) => {
+    if (page.total === 0 && (statusFilter || search)) {
+      replace(body, emptyState({ title: "No matching devices", message: "Change the search or the status filter.", icon: "meter", testid: "devices-no-match" }));
+      return;
+    }
     if (page.total === 0) {
       const add = h("button", { class: "btn btn-primary", type: "button" }, icon("plus"), "Add the first device");
       add.addEventListener("click", () => void create());
@@ -72,18 +106,15 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
       return;
     }
     const rows = page.items.map((d) => deviceRow(d, list, services, load));
+    const table = h(
+      "table",
+      { class: "table", testid: "devices-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Device"), h("th", {}, "Address"), h("th", { class: "num" }, "Max kWh/h"), h("th", {}, "Owner"), h("th", {}, "Last reading"), h("th", {}, "Status"), h("th", { class: "actions-col" }, h("span", { class: "sr-only" }, "Actions")))),
+      h("tbody", {}, rows),
+    );
     replace(
       body,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "table", testid: "devices-table" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Device"), h("th", {}, "Address"), h("th", { class: "num" }, "Max kWh/h"), h("th", {}, "Owner"), h("th", { class: "actions-col" }, h("span", { class: "sr-only" }, "Actions")))),
-          h("tbody", {}, rows),
-        ),
-      ),
+      h("div", { class: "table-wrap" }, labelCells(table)),
       h("div", { class: "card-footer" }, pager({ offset, limit: config.pageSize, total: page.total, onChange: (o) => { offset = o; syncUrl(); void load(); } })),
     );
   };
@@ -97,17 +128,36 @@ export const adminDevicesPage: Page = ({ services, query, signal }) => {
   };
 
   newBtn.addEventListener("click", () => void create());
-  filter.addEventListener("change", () => {
-    ownerFilter = filter.value;
+  const refilter = () => {
     offset = 0;
     syncUrl();
     void load();
+  };
+  filter.addEventListener("change", () => {
+    ownerFilter = filter.value;
+    refilter();
+  });
+  statusSel.addEventListener("change", () => {
+    statusFilter = statusSel.value;
+    refilter();
+  });
+  sortSel.addEventListener("change", () => {
+    sort = sortSel.value;
+    refilter();
+  });
+  let typing: number | undefined;
+  searchBox.addEventListener("input", () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(() => {
+      search = searchBox.value.trim();
+      refilter();
+    }, 250);
   });
   void load();
   return { element };
 };
 
-function deviceRow(device: Device, clients: User[], services: Services, reload: () => Promise<void>): HTMLElement {
+function deviceRow(device: FleetDevice, clients: User[], services: Services, reload: () => Promise<void>): HTMLElement {
   const { api, toasts } = services;
   const owner = h("select", { class: "control control-sm", testid: "owner-select", "aria-label": `Owner of ${device.description}`, value: device.owner_id ?? "" }, ownerOptions(clients, device.owner_id).map((o) => h("option", { value: o.value }, o.label)));
   owner.addEventListener("change", async () => {
@@ -157,6 +207,8 @@ function deviceRow(device: Device, clients: User[], services: Services, reload: 
     h("td", {}, device.address),
     h("td", { class: "num mono" }, formatKwh(device.max_hourly_kwh)),
     h("td", {}, owner),
+    h("td", {}, whenCell(device.last_reading_at, services.timeZone)),
+    h("td", {}, statusBadge(device.status)),
     h("td", { class: "actions-col" }, h("a", { class: "btn btn-ghost btn-sm", href, title: "Consumption" }, icon("chart"), "Usage"), edit, del),
   );
 }

@@ -1,11 +1,12 @@
 /** Admin: accounts list with role filter, create, edit and delete (devices become unowned). */
 
 import { describeError } from "../../api/errors.ts";
-import type { Role, User } from "../../api/types.ts";
+import type { Role, UserWithCount } from "../../api/types.ts";
 import { confirmDialog } from "../../ui/dialog.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
 import { pageHeader } from "../../ui/layout.ts";
 import { pager } from "../../ui/pager.ts";
+import { labelCells } from "../../ui/table.ts";
 import { emptyState, errorState, loadingState } from "../../ui/states.ts";
 import type { Page } from "../page.ts";
 import { openUserForm } from "./user-form.ts";
@@ -27,15 +28,26 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
   let offset = Math.max(0, Number(query.get("offset")) || 0);
   const initialRole = query.get("role");
   let role: RoleFilter = initialRole === "admin" || initialRole === "client" ? initialRole : "";
+  let search = query.get("q") ?? "";
+  let sort = query.get("sort") ?? "username";
+  const searchBox = h("input", { class: "control control-sm", type: "search", testid: "user-search", placeholder: "Search name or username", "aria-label": "Search accounts", value: search });
+  const sortSel = h(
+    "select",
+    { class: "control control-sm", testid: "user-sort", "aria-label": "Sort accounts" },
+    [["username", "Username A–Z"], ["name", "Name A–Z"], ["-devices", "Most devices first"], ["devices", "Fewest devices first"]].map(([v, t]) => h("option", { value: v }, t)),
+  );
+  sortSel.value = sort;
 
   const newBtn = h("button", { class: "btn btn-primary", type: "button", testid: "new-user-button" }, icon("plus"), "New account");
   const tabs = h("div", { class: "segmented", role: "tablist", "aria-label": "Filter by role" });
   const body = h("div", { class: "card card-flush" });
-  const element = h("div", { class: "page", testid: "admin-users-page" }, pageHeader("Users", "Client and administrator accounts.", newBtn), h("div", { class: "toolbar" }, tabs), body);
+  const element = h("div", { class: "page", testid: "admin-users-page" }, pageHeader("Users", "Client and administrator accounts.", newBtn), h("div", { class: "toolbar" }, tabs, searchBox, sortSel), body);
 
   const syncUrl = () => {
     const q = new URLSearchParams();
     if (role) q.set("role", role);
+    if (search) q.set("q", search);
+    if (sort !== "username") q.set("sort", sort);
     if (offset) q.set("offset", String(offset));
     const qs = q.toString();
     services.replaceUrl(`#/admin/users${qs ? `?${qs}` : ""}`);
@@ -61,14 +73,15 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
   const load = async () => {
     replace(body, loadingState("Loading accounts…"));
     try {
-      const page = await api.users.list({ limit: config.pageSize, offset, role: role || undefined });
+      const page = await api.users.list({ limit: config.pageSize, offset, role: role || undefined, q: search || undefined, sort });
       if (signal.aborted) return;
       if (page.items.length === 0 && offset > 0 && page.total > 0) {
         offset = Math.max(0, Math.floor((page.total - 1) / config.pageSize) * config.pageSize);
         return load();
       }
       if (page.total === 0) {
-        replace(body, emptyState({ title: "No accounts here", message: "Create an account with “New account”.", icon: "users" }));
+        const message = search ? "Change the search." : "Create an account with “New account”.";
+        replace(body, emptyState({ title: "No accounts here", message, icon: "users" }));
         return;
       }
       replace(
@@ -76,11 +89,13 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
         h(
           "div",
           { class: "table-wrap" },
-          h(
-            "table",
-            { class: "table", testid: "users-table" },
-            h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Username"), h("th", {}, "Role"), h("th", { class: "actions-col" }, h("span", { class: "sr-only" }, "Actions")))),
-            h("tbody", {}, page.items.map((u) => userRow(u))),
+          labelCells(
+            h(
+              "table",
+              { class: "table", testid: "users-table" },
+              h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Username"), h("th", {}, "Role"), h("th", { class: "num" }, "Devices"), h("th", { class: "actions-col" }, h("span", { class: "sr-only" }, "Actions")))),
+              h("tbody", {}, page.items.map((u) => userRow(u))),
+            ),
           ),
         ),
         h("div", { class: "card-footer" }, pager({ offset, limit: config.pageSize, total: page.total, onChange: (o) => { offset = o; syncUrl(); void load(); } })),
@@ -90,7 +105,7 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
     }
   };
 
-  const userRow = (user: User): HTMLElement => {
+  const userRow = (user: UserWithCount): HTMLElement => {
     const isSelf = session.user?.id === user.id;
     const edit = h("button", { class: "icon-button", type: "button", title: "Edit", "aria-label": `Edit ${user.name}`, testid: "user-edit" }, icon("edit"));
     const del = h("button", { class: "icon-button icon-button-danger", type: "button", title: isSelf ? "You cannot delete your own account" : "Delete", "aria-label": `Delete ${user.name}`, testid: "user-delete", disabled: isSelf }, icon("trash"));
@@ -125,6 +140,11 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
       h("td", {}, h("span", { class: "cell-title" }, user.name), isSelf ? h("span", { class: "badge badge-neutral" }, "You") : null),
       h("td", { class: "mono" }, user.username),
       h("td", {}, h("span", { class: `badge ${user.role === "admin" ? "badge-admin" : "badge-client"}` }, user.role === "admin" ? "Administrator" : "Client")),
+      h(
+        "td",
+        { class: "num", testid: "user-device-count" },
+        user.device_count && user.role === "client" ? h("a", { href: `#/admin/devices?owner=${encodeURIComponent(user.id)}` }, String(user.device_count)) : String(user.device_count),
+      ),
       h("td", { class: "actions-col" }, edit, del),
     );
   };
@@ -135,6 +155,22 @@ export const adminUsersPage: Page = ({ services, query, signal }) => {
       toasts.success(`Account “${saved.username}” created.`);
       void load();
     }
+  });
+  sortSel.addEventListener("change", () => {
+    sort = sortSel.value;
+    offset = 0;
+    syncUrl();
+    void load();
+  });
+  let typing: number | undefined;
+  searchBox.addEventListener("input", () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(() => {
+      search = searchBox.value.trim();
+      offset = 0;
+      syncUrl();
+      void load();
+    }, 250);
   });
   renderTabs();
   void load();

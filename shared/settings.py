@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     MEASUREMENTS_QUEUE: str = Field(default="measurements", min_length=1, max_length=200)
     # RabbitMQ only: readings stored per transaction (the trigger's message and those drained
     # behind it) and how long to wait for more once the queue is empty.
-    MEASUREMENTS_BATCH_MAX: int = Field(default=500, ge=1, le=65535)
+    MEASUREMENTS_BATCH_MAX: int = Field(default=2000, ge=1, le=65535)
     MEASUREMENTS_DRAIN_WAIT_MS: int = Field(default=10, ge=0, le=10_000)
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"

@@ -42,7 +42,7 @@ BatchHandler = Callable[[Sequence[bytes]], Sequence[str | None]]
 class DrainOptions:
     """How much to take per invocation and how long to wait for more."""
 
-    max_batch: int = 500  # messages per transaction, the trigger's included
+    max_batch: int = 2000  # messages per transaction, the trigger's included
     idle_wait_s: float = 0.01  # stop draining after this long without a message
 
 

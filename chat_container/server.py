@@ -16,6 +16,8 @@ from sqlalchemy import inspect
 from chat_container.events import Bus, Hub, MemoryBus
 from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
 from chat_container.rabbit import EXCHANGE, RabbitBus
+from chat_container.ratelimit import ADMIN_SENDS, CLIENT_SENDS, RatePolicy
+from chat_container.safety import SafeErrors
 from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S
@@ -40,11 +42,21 @@ class ChatConfig:
     exchange: str = EXCHANGE
     grace_s: float = 5.0
     heartbeat_s: float = HEARTBEAT_S
+    client_sends: RatePolicy = CLIENT_SENDS
+    admin_sends: RatePolicy = ADMIN_SENDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
-        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S."""
+        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S and
+        CHAT_[ADMIN_]SEND_RATE_PER_S / CHAT_[ADMIN_]SEND_BURST."""
         base = cls()
+
+        def policy(prefix: str, default: RatePolicy) -> RatePolicy:
+            return RatePolicy(
+                float(environ.get(f"{prefix}_RATE_PER_S", default.rate_per_s)),
+                int(environ.get(f"{prefix}_BURST", default.burst)),
+            )
+
         try:
             return cls(
                 port=int(environ.get("CHAT_PORT", base.port)),
@@ -56,6 +68,8 @@ class ChatConfig:
                 exchange=environ.get("CHAT_EVENTS_EXCHANGE", base.exchange),
                 grace_s=float(environ.get("CHAT_GRACE_S", base.grace_s)),
                 heartbeat_s=float(environ.get("CHAT_HEARTBEAT_S", base.heartbeat_s)),
+                client_sends=policy("CHAT_SEND", base.client_sends),
+                admin_sends=policy("CHAT_ADMIN_SEND", base.admin_sends),
             )
         except ValueError as exc:
             raise SystemExit(f"invalid CHAT_* setting: {exc}") from exc
@@ -99,9 +113,11 @@ async def start_server(
         throttle_s=config.typing_throttle_s,
         typing_ttl_s=config.typing_ttl_s,
         heartbeat_s=config.heartbeat_s,
+        client_sends=config.client_sends,
+        admin_sends=config.admin_sends,
     )
     health_servicer = health.aio.HealthServicer()
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[SafeErrors()])
     chat_pb2_grpc.add_ChatServiceServicer_to_server(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{config.host}:{config.port}")

@@ -78,6 +78,10 @@ class ChatStore:
         self._auth_cache[authorization or ""] = (who, now + AUTH_CACHE_S)
         return who
 
+    def forget(self, authorization: str | None) -> None:
+        """Drop a cached identity: the next call with this token reads the user again."""
+        self._auth_cache.pop(authorization or "", None)
+
     async def ensure_own(self, client: Person) -> tuple[str, ConversationView | None]:
         """The client's conversation id, and its summary when this call created it."""
 

@@ -68,7 +68,9 @@ async def env(chat_db: str) -> AsyncIterator[Env]:
         admin = make_user(session, role="admin")
         ids = (client.id, admin.id)
     server = await start_server(chat_config(), platform=platform, rabbitmq_url=None)
-    runner = web.AppRunner(create_app(f"127.0.0.1:{server.port}"), handler_cancellation=True)
+    runner = web.AppRunner(
+        create_app(f"127.0.0.1:{server.port}", allow_origins=[ORIGIN]), handler_cancellation=True
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -293,3 +295,29 @@ async def test_the_bridge_runs_as_a_module(bridge_process: int) -> None:
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
         assert response.headers["grpc-status"] == "14"  # upstream unreachable: UNAVAILABLE
+
+
+async def test_cors_is_limited_to_the_web_app_origin(env: Env) -> None:
+    """Another site's page gets no CORS headers (the browser then refuses the response)."""
+    for origin in ("https://evil.example", ORIGIN + ".evil.example", "null"):
+        preflight = await env.http.options(
+            f"{env.base}{SERVICE}/Subscribe",
+            headers={"origin": origin, "access-control-request-method": "POST"},
+        )
+        assert "access-control-allow-origin" not in preflight.headers, origin
+        assert "access-control-allow-headers" not in preflight.headers, origin
+        request_headers = {**headers(env.client_token), "origin": origin}
+        response = await env.http.post(
+            f"{env.base}{SERVICE}/ListConversations",
+            data=b"\x00\x00\x00\x00\x00",
+            headers=request_headers,
+        )
+        assert "access-control-allow-origin" not in response.headers, origin
+
+
+def test_the_bridge_allows_no_origin_unless_told() -> None:
+    from local.grpcweb.bridge import ALLOWED_ORIGINS
+
+    assert create_app("127.0.0.1:1")[ALLOWED_ORIGINS] == set()
+    app = create_app("127.0.0.1:1", allow_origins=["http://127.0.0.1:4280/"])
+    assert app[ALLOWED_ORIGINS] == {"http://127.0.0.1:4280"}

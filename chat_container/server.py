@@ -18,6 +18,7 @@ from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
 from chat_container.rabbit import EXCHANGE, RabbitBus
 from chat_container.ratelimit import ADMIN_SENDS, CLIENT_SENDS, RatePolicy
 from chat_container.safety import SafeErrors
+from chat_container.servicebus import TOPIC, ServiceBusBus
 from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S
@@ -96,13 +97,33 @@ class RunningServer:
         self.store.close()
 
 
+def make_bus(
+    hub: Hub, config: ChatConfig, *, rabbitmq_url: str | None, servicebus: str | None, topic: str
+) -> Bus:
+    """RabbitMQ (local, compose), Service Bus (Azure) or, with neither, this process only."""
+    if rabbitmq_url:
+        return RabbitBus(hub, rabbitmq_url, exchange=config.exchange)
+    if servicebus:
+        return ServiceBusBus(hub, servicebus, topic=topic)
+    return MemoryBus(hub)
+
+
 async def start_server(
-    config: ChatConfig, *, platform: Platform, rabbitmq_url: str | None
+    config: ChatConfig,
+    *,
+    platform: Platform,
+    rabbitmq_url: str | None,
+    servicebus_connection_string: str | None = None,
+    servicebus_topic: str = TOPIC,
 ) -> RunningServer:
     """Start a replica on config.port (0: any free port)."""
     hub = Hub()
-    bus: Bus = (
-        RabbitBus(hub, rabbitmq_url, exchange=config.exchange) if rabbitmq_url else MemoryBus(hub)
+    bus = make_bus(
+        hub,
+        config,
+        rabbitmq_url=rabbitmq_url,
+        servicebus=servicebus_connection_string,
+        topic=servicebus_topic,
     )
     await bus.start()
     store = ChatStore(platform)
@@ -124,9 +145,7 @@ async def start_server(
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    logger.info(
-        "chat service on port %d (%s fan-out)", port, "RabbitMQ" if rabbitmq_url else "in-memory"
-    )
+    logger.info("chat service on port %d (fan-out: %s)", port, type(bus).__name__)
     return RunningServer(server, port, servicer, health_servicer, bus, store, config.grace_s)
 
 
@@ -149,7 +168,13 @@ async def serve(config: ChatConfig | None = None) -> None:
     settings = get_settings()
     platform = build_platform(settings)
     check_schema(platform)
-    running = await start_server(config, platform=platform, rabbitmq_url=settings.RABBITMQ_URL)
+    running = await start_server(
+        config,
+        platform=platform,
+        rabbitmq_url=settings.RABBITMQ_URL,
+        servicebus_connection_string=settings.CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING,
+        servicebus_topic=settings.CHAT_EVENTS_TOPIC,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     RABBITMQ_URL: str | None = None
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
+    # Chat fan-out between replicas in Azure (chat_container.servicebus): a Service Bus
+    # connection string with Manage/Send/Listen on the topic; RABBITMQ_URL is the local twin.
+    CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING: str | None = None
+    CHAT_EVENTS_TOPIC: str = "chat-events"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

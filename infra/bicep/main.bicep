@@ -33,7 +33,7 @@ param mysqlAdminPassword string
 param mysqlDatabaseName string = 'energy'
 
 @description('MySQL Flexible Server SKU. Every allowed SKU has max_connections >= the budget below (B2s: 2 vCores, 4 GiB, 341).')
-@allowed(['Standard_B2s', 'Standard_B2ms', 'Standard_D2ds_v4', 'Standard_D4ds_v4'])
+@allowed(['Standard_B2s', 'Standard_B2ms', 'Standard_B4ms'])
 param mysqlSkuName string = 'Standard_B2s'
 
 @allowed(['Burstable', 'GeneralPurpose', 'BusinessCritical'])

@@ -47,6 +47,9 @@ def tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
 
 
 async def _fail(context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception) -> None:
+    if context.done():  # e.g. the status could not be sent: the client or the server went away
+        logger.debug("%s ended after its call was over: %r", method, error)
+        return
     logger.error("%s failed", method, exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_TEXT)
 

@@ -144,11 +144,12 @@ async def relay(request: web.Request, reply: Reply, message: bytes) -> web.Strea
             await asyncio.wait({pending}, timeout=HEADERS_WAIT_S)
         if not pending.done():
             await reply.start(headers.result())
-        while isinstance(item := await pending, bytes):
+        item = await pending
+        while isinstance(item, bytes):
             if not reply.started:
                 await reply.start(await headers)
             await reply.frame(item)
-            pending = asyncio.ensure_future(call.read())
+            item = await call.read()  # no task per message: the client's going away cancels us
         return await reply.finish(0, "", await call.trailing_metadata())
     except grpc.aio.AioRpcError as error:
         code = error.code().value[0]

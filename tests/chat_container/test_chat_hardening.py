@@ -121,3 +121,54 @@ def test_rate_settings_from_the_environment() -> None:
     assert config.admin_sends.burst == 9
     with pytest.raises(SystemExit):
         ChatConfig.from_env({"CHAT_SEND_BURST": "0"})
+
+
+async def test_one_bad_sender_in_a_batch_does_not_fail_the_others(
+    stub: Any, people: People, sessions: Any
+) -> None:
+    """A deleted sender's row breaks the batch's foreign key: the rest are stored one by one."""
+    from shared import accounts
+    from shared.db import transaction
+
+    await own_conversation(stub, people.client1)  # caches the identity
+    conversation = await own_conversation(stub, people.client2)
+    with transaction(sessions) as session:
+        accounts.delete_user(session, user_id=people.client1.user_id, acting_user_id="x")
+
+    async def attempt(who: Any, text: str) -> Any:
+        try:
+            return await send(stub, who, "", text)
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+
+    results = await asyncio.gather(
+        *(attempt(people.client2, f"fine {n}") for n in range(5)),
+        attempt(people.client1, "gone"),
+    )
+    assert results[-1] == grpc.StatusCode.UNAUTHENTICATED
+    stored = results[:-1]
+    assert sorted(m.seq for m in stored) == [1, 2, 3, 4, 5]
+    assert {m.conversation_id for m in stored} == {conversation}
+
+
+async def test_a_cached_identity_never_outlives_its_token(
+    stub: Any, people: People, platform: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shared.security.tokens import TokenClaims
+
+    lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
+    issued = datetime.now(UTC) - lifetime + timedelta(seconds=1.5)  # expires in 1.5 s
+    token = platform.tokens.issue(
+        TokenClaims(people.client1.user_id, "client", 0, "access"), now=issued
+    )
+    metadata = (("authorization", f"Bearer {token}"),)
+    assert (
+        await stub.ListConversations(pb.ListConversationsRequest(), metadata=metadata)
+    ).conversations
+    await asyncio.sleep(2.0)
+    code, details = await _status(
+        stub.ListConversations(pb.ListConversationsRequest(), metadata=metadata)
+    )
+    assert code == grpc.StatusCode.UNAUTHENTICATED, details

@@ -210,6 +210,7 @@ async def test_an_error_after_messages_arrives_in_the_trailer_frame(env: Env) ->
     flag, payload = await reader.next()
     assert flag == TRAILERS
     trailer = parse_trailer_block(payload)
+    response.close()
     assert trailer["grpc-status"] == "14" and "shutting down" in trailer["grpc-message"]
 
 
@@ -234,6 +235,7 @@ async def test_cors_preflight_allows_the_grpc_web_headers(env: Env) -> None:
             "access-control-request-headers": "authorization,content-type,x-grpc-web",
         },
     )
+    response.release()
     assert response.status == 204
     assert response.headers["access-control-allow-origin"] == ORIGIN
     allowed = response.headers["access-control-allow-headers"].split(",")
@@ -245,12 +247,17 @@ async def test_cors_preflight_allows_the_grpc_web_headers(env: Env) -> None:
 
 async def test_malformed_requests_get_clear_answers(env: Env) -> None:
     url = f"{env.base}{SERVICE}/ListConversations"
-    response = await env.http.post(url, data=b"\x00\x00\x00\x00\x09abc", headers=headers(None))
-    assert response.headers["grpc-status"] == "3"
-    assert "frame" in response.headers["grpc-message"]
-    response = await env.http.post(url, data=b"{}", headers={"content-type": "application/json"})
-    assert response.status == 415
-    assert (await env.http.get(url)).status == 405
+    async with env.http.post(
+        url, data=b"\x00\x00\x00\x00\x09abc", headers=headers(None)
+    ) as response:
+        assert response.headers["grpc-status"] == "3"
+        assert "frame" in response.headers["grpc-message"]
+    async with env.http.post(
+        url, data=b"{}", headers={"content-type": "application/json"}
+    ) as response:
+        assert response.status == 415
+    async with env.http.get(url) as response:  # every response released: no unclosed sockets
+        assert response.status == 405
 
 
 def test_text_bodies_decode_chunk_by_chunk() -> None:
@@ -304,6 +311,7 @@ async def test_cors_is_limited_to_the_web_app_origin(env: Env) -> None:
             f"{env.base}{SERVICE}/Subscribe",
             headers={"origin": origin, "access-control-request-method": "POST"},
         )
+        preflight.release()
         assert "access-control-allow-origin" not in preflight.headers, origin
         assert "access-control-allow-headers" not in preflight.headers, origin
         request_headers = {**headers(env.client_token), "origin": origin}
@@ -312,6 +320,8 @@ async def test_cors_is_limited_to_the_web_app_origin(env: Env) -> None:
             data=b"\x00\x00\x00\x00\x00",
             headers=request_headers,
         )
+        await response.read()
+        response.release()
         assert "access-control-allow-origin" not in response.headers, origin
 
 

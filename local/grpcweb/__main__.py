@@ -28,7 +28,15 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(args.upstream, allow_origins=args.allow_origin)
-    web.run_app(app, host=args.host, port=args.port, handler_cancellation=True, print=None)
+    # No access log line per call (as Envoy by default); errors are still logged.
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        handler_cancellation=True,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

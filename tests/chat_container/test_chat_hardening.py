@@ -9,10 +9,11 @@ import grpc
 import pytest
 
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
-from chat_container.ratelimit import RateLimiter, RatePolicy
-from chat_container.safety import INTERNAL_TEXT, MALFORMED_TEXT
 from chat_container.server import ChatConfig, RunningServer
 from tests.chat_container.support import People, own_conversation, send
+
+# The behaviour tests below talk gRPC only (no import of the modules they test), so that they
+# also run, and fail, against a tree without the fix.
 
 LEAKS = ("Error", "INSERT", "chat_", "sqlite", "mysql", "Unexpected", "<class")
 
@@ -38,7 +39,8 @@ async def test_undecodable_requests_get_invalid_argument_without_class_names(
         stream = channel.unary_stream("/energy.chat.v1.ChatService/Subscribe")
         for call in (unary(b"\xff\xff\xff"), stream(b"\x0a\xff")):
             code, details = await _status(call)
-            assert (code, details) == (grpc.StatusCode.INVALID_ARGUMENT, MALFORMED_TEXT)
+            assert code == grpc.StatusCode.INVALID_ARGUMENT, details
+            assert details == "The request could not be decoded."
 
 
 async def test_a_just_deleted_user_is_unauthenticated_and_sees_no_sql(
@@ -70,7 +72,8 @@ async def test_an_unexpected_failure_is_internal_with_a_fixed_text(
     code, details = await _status(
         stub.ListConversations(pb.ListConversationsRequest(), metadata=people.admin1.metadata)
     )
-    assert (code, details) == (grpc.StatusCode.INTERNAL, INTERNAL_TEXT)
+    assert code == grpc.StatusCode.INTERNAL, details
+    assert "db-prod-7" not in details and "RuntimeError" not in details
     assert "db-prod-7" in caplog.text  # the detail stays in the log
     monkeypatch.undo()  # the server carries on
     listed = await stub.ListConversations(
@@ -83,7 +86,6 @@ async def test_one_client_flooding_messages_is_refused_past_its_rate(
     stub: Any, people: People
 ) -> None:
     await own_conversation(stub, people.client1)
-    burst = ChatConfig().client_sends.burst
 
     async def one(n: int) -> grpc.StatusCode:
         try:
@@ -96,7 +98,7 @@ async def test_one_client_flooding_messages_is_refused_past_its_rate(
     accepted = codes.count(grpc.StatusCode.OK)
     refused = codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED)
     assert accepted + refused == 300, set(codes)
-    assert burst <= accepted <= burst + 20  # the burst, plus what refilled while it ran
+    assert 20 <= accepted <= 40  # the burst (20), plus what refilled while it ran
     # others are not affected: another client and support staff still get through
     assert (await send(stub, people.client2, "", "hello")).seq == 1
     conversation = await own_conversation(stub, people.client1)
@@ -104,6 +106,8 @@ async def test_one_client_flooding_messages_is_refused_past_its_rate(
 
 
 def test_the_limiter_refills_at_its_rate_per_key() -> None:
+    from chat_container.ratelimit import RateLimiter, RatePolicy
+
     limiter = RateLimiter(RatePolicy(rate_per_s=2.0, burst=3))
     assert [limiter.acquire("a", 0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert limiter.acquire("a", 0.0) == pytest.approx(0.5)  # empty: one token in 0.5 s
@@ -116,6 +120,9 @@ def test_the_limiter_refills_at_its_rate_per_key() -> None:
 
 
 def test_rate_settings_from_the_environment() -> None:
+    from chat_container.ratelimit import RatePolicy
+
+    assert ChatConfig().client_sends == RatePolicy(5.0, 20)  # the flood test relies on it
     config = ChatConfig.from_env({"CHAT_SEND_RATE_PER_S": "1.5", "CHAT_ADMIN_SEND_BURST": "9"})
     assert config.client_sends == RatePolicy(1.5, ChatConfig().client_sends.burst)
     assert config.admin_sends.burst == 9

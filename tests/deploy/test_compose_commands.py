@@ -141,3 +141,13 @@ def test_nginx_answers_config_json_with_the_chat_url(services: dict[str, Any]) -
     assert published[urlsplit(chat_url).port] == 8080  # Envoy's listener
     # the browser app reads exactly this key
     assert "body?.chatBaseUrl" in (ROOT / "static_site/src/chat/config.ts").read_text()
+
+
+def test_nginx_passes_the_bearer_token_to_the_api() -> None:
+    """Unlike a Static Web Apps linked backend, the compose proxy leaves Authorization alone."""
+    nginx = (ROOT / "static_site" / "nginx.conf").read_text()
+    block = re.search(r"location /api/ \{(.*?)\}", nginx, re.S)
+    assert block
+    settings = block.group(1).lower()
+    assert "authorization" not in settings  # neither cleared nor replaced
+    assert "proxy_pass_request_headers off" not in settings

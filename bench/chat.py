@@ -23,7 +23,14 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import insert
 
-from bench.common import BENCH_SECRET, REPO_ROOT, bench_env, free_port, percentile
+from bench.common import (
+    BENCH_SECRET,
+    REPO_ROOT,
+    bench_env,
+    free_port,
+    fresh_mariadb,
+    percentile,
+)
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from shared import migrate
 from shared.db import create_db_engine
@@ -238,15 +245,22 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=10, help="messages per client in the burst")
     parser.add_argument("--warm-up", type=int, default=100, help="unmeasured messages first")
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--mariadb", action="store_true", help="a fresh database on the local MariaDB instead"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'chat-bench.db'}"
-        migrate.upgrade(url)
+        if args.mariadb:
+            url = fresh_mariadb("energy_bench_chat")  # migrated
+        else:
+            url = args.database_url or f"sqlite:///{Path(tmp) / 'chat-bench.db'}"
+            migrate.upgrade(url)
         client_ids, admin_id = make_users(url, args.clients)
         issuer = build_platform(Settings(DATABASE_URL=url, JWT_SECRET=BENCH_SECRET)).tokens
         tokens = [issuer.issue(TokenClaims(i, "client", 0, "access")) for i in client_ids]
         admin_token = issuer.issue(TokenClaims(admin_id, "admin", 0, "access"))
-        print(f"database: {url.split('://')[0]}; chat service and bridge in their own processes")
+        backend = url.split("://")[0]
+        print(f"database: {backend}; chat service and bridge in their own processes")
         with processes(url) as base:
             asyncio.run(run(base, tokens, admin_token, args))
 

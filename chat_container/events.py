@@ -57,6 +57,16 @@ class Subscription:
             raise item
         return item
 
+    def next_nowait(self) -> pb.ChatEvent | None:
+        """The next event if one is waiting, else None (raises Overflowed or Closed)."""
+        try:
+            item = self.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+        if isinstance(item, Exception):
+            raise item
+        return item
+
 
 class Hub:
     """This process's subscriptions; dispatch() hands an event to every one that wants it."""

@@ -16,6 +16,9 @@ from sqlalchemy import inspect
 from chat_container.events import Bus, Hub, MemoryBus
 from chat_container.gen.energy.chat.v1 import chat_pb2, chat_pb2_grpc
 from chat_container.rabbit import EXCHANGE, RabbitBus
+from chat_container.ratelimit import ADMIN_SENDS, CLIENT_SENDS, RatePolicy
+from chat_container.safety import SafeErrors
+from chat_container.servicebus import TOPIC, ServiceBusBus
 from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S
@@ -40,11 +43,21 @@ class ChatConfig:
     exchange: str = EXCHANGE
     grace_s: float = 5.0
     heartbeat_s: float = HEARTBEAT_S
+    client_sends: RatePolicy = CLIENT_SENDS
+    admin_sends: RatePolicy = ADMIN_SENDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
-        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S."""
+        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S and
+        CHAT_[ADMIN_]SEND_RATE_PER_S / CHAT_[ADMIN_]SEND_BURST."""
         base = cls()
+
+        def policy(prefix: str, default: RatePolicy) -> RatePolicy:
+            return RatePolicy(
+                float(environ.get(f"{prefix}_RATE_PER_S", default.rate_per_s)),
+                int(environ.get(f"{prefix}_BURST", default.burst)),
+            )
+
         try:
             return cls(
                 port=int(environ.get("CHAT_PORT", base.port)),
@@ -56,6 +69,8 @@ class ChatConfig:
                 exchange=environ.get("CHAT_EVENTS_EXCHANGE", base.exchange),
                 grace_s=float(environ.get("CHAT_GRACE_S", base.grace_s)),
                 heartbeat_s=float(environ.get("CHAT_HEARTBEAT_S", base.heartbeat_s)),
+                client_sends=policy("CHAT_SEND", base.client_sends),
+                admin_sends=policy("CHAT_ADMIN_SEND", base.admin_sends),
             )
         except ValueError as exc:
             raise SystemExit(f"invalid CHAT_* setting: {exc}") from exc
@@ -82,13 +97,33 @@ class RunningServer:
         self.store.close()
 
 
+def make_bus(
+    hub: Hub, config: ChatConfig, *, rabbitmq_url: str | None, servicebus: str | None, topic: str
+) -> Bus:
+    """RabbitMQ (local, compose), Service Bus (Azure) or, with neither, this process only."""
+    if rabbitmq_url:
+        return RabbitBus(hub, rabbitmq_url, exchange=config.exchange)
+    if servicebus:
+        return ServiceBusBus(hub, servicebus, topic=topic)
+    return MemoryBus(hub)
+
+
 async def start_server(
-    config: ChatConfig, *, platform: Platform, rabbitmq_url: str | None
+    config: ChatConfig,
+    *,
+    platform: Platform,
+    rabbitmq_url: str | None,
+    servicebus_connection_string: str | None = None,
+    servicebus_topic: str = TOPIC,
 ) -> RunningServer:
     """Start a replica on config.port (0: any free port)."""
     hub = Hub()
-    bus: Bus = (
-        RabbitBus(hub, rabbitmq_url, exchange=config.exchange) if rabbitmq_url else MemoryBus(hub)
+    bus = make_bus(
+        hub,
+        config,
+        rabbitmq_url=rabbitmq_url,
+        servicebus=servicebus_connection_string,
+        topic=servicebus_topic,
     )
     await bus.start()
     store = ChatStore(platform)
@@ -99,18 +134,18 @@ async def start_server(
         throttle_s=config.typing_throttle_s,
         typing_ttl_s=config.typing_ttl_s,
         heartbeat_s=config.heartbeat_s,
+        client_sends=config.client_sends,
+        admin_sends=config.admin_sends,
     )
     health_servicer = health.aio.HealthServicer()
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[SafeErrors()])
     chat_pb2_grpc.add_ChatServiceServicer_to_server(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{config.host}:{config.port}")
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    logger.info(
-        "chat service on port %d (%s fan-out)", port, "RabbitMQ" if rabbitmq_url else "in-memory"
-    )
+    logger.info("chat service on port %d (fan-out: %s)", port, type(bus).__name__)
     return RunningServer(server, port, servicer, health_servicer, bus, store, config.grace_s)
 
 
@@ -133,7 +168,13 @@ async def serve(config: ChatConfig | None = None) -> None:
     settings = get_settings()
     platform = build_platform(settings)
     check_schema(platform)
-    running = await start_server(config, platform=platform, rabbitmq_url=settings.RABBITMQ_URL)
+    running = await start_server(
+        config,
+        platform=platform,
+        rabbitmq_url=settings.RABBITMQ_URL,
+        servicebus_connection_string=settings.CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING,
+        servicebus_topic=settings.CHAT_EVENTS_TOPIC,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

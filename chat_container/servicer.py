@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import grpc
+from sqlalchemy.exc import IntegrityError
 
 from chat_container import convert
 from chat_container.events import Bus, Closed, Hub, Overflowed
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
+from chat_container.ratelimit import ADMIN_SENDS, CLIENT_SENDS, RateLimiter, RatePolicy
 from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S, ResumableStream
 from chat_container.typing_state import Key, TypingThrottle, TypingTimers, monotonic
@@ -78,8 +80,11 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         throttle_s: float,
         typing_ttl_s: float,
         heartbeat_s: float = HEARTBEAT_S,
+        client_sends: RatePolicy = CLIENT_SENDS,
+        admin_sends: RatePolicy = ADMIN_SENDS,
     ) -> None:
         self._store = store
+        self._send_limits = {"admin": RateLimiter(admin_sends), "client": RateLimiter(client_sends)}
         self._hub = hub
         self._bus = bus
         self._throttle = TypingThrottle(throttle_s)
@@ -89,6 +94,28 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
     async def _viewer(self, context: Context) -> Person:
         return await self._store.authenticate(bearer(context))
+
+    async def _guarded(self, context: Context, work: Awaitable[R]) -> R:
+        """guarded(), and a write that breaks a constraint re-checks the caller.
+
+        The usual cause is a user deleted while their token is still cached: they get
+        UNAUTHENTICATED; anything else goes on to the generic INTERNAL answer (see safety.py).
+        """
+        try:
+            return await guarded(context, work)
+        except IntegrityError:
+            self._store.forget(bearer(context))
+            await guarded(context, self._viewer(context))
+            raise
+
+    def _check_send_rate(self, viewer: Person) -> None:
+        limiter = self._send_limits["admin" if viewer.role == "admin" else "client"]
+        wait_s = limiter.acquire(viewer.user_id, monotonic())
+        if wait_s:
+            raise TooManyRequests(
+                f"Too many messages; wait {wait_s:.1f} s before sending again.",
+                retry_after_seconds=max(1, round(wait_s)),
+            )
 
     async def _target(self, viewer: Person, conversation_id: str, *, check: bool = True) -> str:
         """The conversation addressed; a client's own is created on first use.
@@ -117,7 +144,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 conversations=[convert.conversation_summary(v) for v in views]
             )
 
-        return await guarded(context, work())
+        return await self._guarded(context, work())
 
     async def GetHistory(
         self, request: pb.GetHistoryRequest, context: Context
@@ -138,13 +165,14 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 has_more=page.has_more,
             )
 
-        return await guarded(context, work())
+        return await self._guarded(context, work())
 
     async def SendMessage(
         self, request: pb.SendMessageRequest, context: Context
     ) -> pb.SendMessageResponse:
         async def work() -> pb.SendMessageResponse:
             viewer = await self._viewer(context)
+            self._check_send_rate(viewer)
             target = await self._target(viewer, request.conversation_id, check=False)
             message, created = await self._store.send(
                 viewer, target, text=request.text, client_message_id=request.client_message_id
@@ -159,7 +187,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             await self._bus.publish(convert.message_event(message))
             return pb.SendMessageResponse(message=convert.chat_message(message))
 
-        return await guarded(context, work())
+        return await self._guarded(context, work())
 
     async def MarkSeen(self, request: pb.MarkSeenRequest, context: Context) -> pb.MarkSeenResponse:
         async def work() -> pb.MarkSeenResponse:
@@ -170,7 +198,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 await self._bus.publish(convert.seen_event(target, viewer, result.seen_seq))
             return pb.MarkSeenResponse(seen_seq=result.seen_seq, unread_count=result.unread_count)
 
-        return await guarded(context, work())
+        return await self._guarded(context, work())
 
     async def SetTyping(
         self, request: pb.SetTypingRequest, context: Context
@@ -192,7 +220,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             await self._publish_typing(key, viewer, typing=True)
             return pb.SetTypingResponse(accepted=True)
 
-        return await guarded(context, work())
+        return await self._guarded(context, work())
 
     async def _publish_typing(self, key: Key, who: Person, *, typing: bool) -> None:
         ttl_ms = int(self._timers.ttl_s * 1000)
@@ -206,7 +234,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
     async def Subscribe(
         self, request: pb.SubscribeRequest, context: Context
     ) -> AsyncIterator[pb.ChatEvent]:
-        stream = await guarded(context, self._open_stream(request, context))
+        stream = await self._guarded(context, self._open_stream(request, context))
         try:
             async for event in stream.events():
                 yield event

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import jwt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chat_container.batcher import SendBatcher
 from shared import auth
-from shared.chat import service
+from shared.chat import batch, service
+from shared.chat.batch import Outcome, SendRequest
 from shared.chat.models import Conversation
 from shared.chat.views import (
     ConversationView,
@@ -40,15 +43,28 @@ class ChatStore:
         self._platform = platform
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="chat-db")
         self._auth_cache: dict[str, tuple[Person, float]] = {}
+        self._sends = SendBatcher(self._send_batch, self._send_one)
 
-    async def _run(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    async def _run(
+        self,
+        factory: sessionmaker[Session],
+        work: Callable[[Session], T],
+        *,
+        attempts_on_conflict: int = ATTEMPTS,
+    ) -> T:
         def attempt() -> T:
+            conflicts = 0
             for remaining in reversed(range(ATTEMPTS)):
                 try:
                     with transaction(factory) as session:
                         return work(session)
-                except (IntegrityError, OperationalError):
-                    # a lost insert race or a deadlock victim: the next attempt sees the winner
+                except IntegrityError:
+                    # a lost insert race: the next attempt sees the winner
+                    conflicts += 1
+                    if not remaining or conflicts >= attempts_on_conflict:
+                        raise
+                except OperationalError:
+                    # a deadlock victim or a busy database: try again
                     if not remaining:
                         raise
             raise AssertionError("unreachable")
@@ -62,21 +78,28 @@ class ChatStore:
         return await self._run(self._platform.readers, work)
 
     async def authenticate(self, authorization: str | None) -> Person:
-        """The caller behind a 'Bearer <token>' value (raises Unauthorized)."""
-        now = time.monotonic()
+        """The caller behind a 'Bearer <token>' value (raises Unauthorized).
+
+        A token verified in the last AUTH_CACHE_S seconds is trusted without checking its
+        signature or reading the user again, never past its own expiry.
+        """
+        now = time.time()
         cached = self._auth_cache.get(authorization or "")
         if cached is not None and cached[1] > now:
-            self._platform.tokens.verify(
-                (authorization or "").partition(" ")[2].strip(), kind="access"
-            )  # still checks expiry; only the user lookup is skipped
             return cached[0]
         who = await self._read(
             lambda s: service.person(auth.authenticate(self._platform, s, authorization))
         )
         if len(self._auth_cache) >= AUTH_CACHE_MAX:
             self._auth_cache.clear()
-        self._auth_cache[authorization or ""] = (who, now + AUTH_CACHE_S)
+        token = (authorization or "").partition(" ")[2].strip()
+        expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        self._auth_cache[authorization or ""] = (who, min(now + AUTH_CACHE_S, expires))
         return who
+
+    def forget(self, authorization: str | None) -> None:
+        """Drop a cached identity: the next call with this token reads the user again."""
+        self._auth_cache.pop(authorization or "", None)
 
     async def ensure_own(self, client: Person) -> tuple[str, ConversationView | None]:
         """The client's conversation id, and its summary when this call created it."""
@@ -115,14 +138,26 @@ class ChatStore:
     async def send(
         self, viewer: Person, conversation_id: str, *, text: str, client_message_id: str
     ) -> tuple[MessageView, bool]:
-        """Store a message; (message, created)."""
+        """Store a message (in a batch with concurrent sends); (message, created)."""
+        return await self._sends.submit(
+            SendRequest(viewer, conversation_id, text, client_message_id)
+        )
+
+    async def _send_batch(self, requests: list[SendRequest]) -> list[Outcome]:
+        return await self._run(
+            self._platform.sessions,
+            lambda s: batch.send_messages(s, requests),
+            attempts_on_conflict=1,  # an integrity error falls back to one by one at once
+        )
+
+    async def _send_one(self, request: SendRequest) -> tuple[MessageView, bool]:
         return await self._write(
             lambda s: service.send_message(
                 s,
-                viewer,
-                service.resolve(s, viewer, conversation_id),
-                text=text,
-                client_message_id=client_message_id,
+                request.sender,
+                service.resolve(s, request.sender, request.conversation_id),
+                text=request.text,
+                client_message_id=request.client_message_id,
             )
         )
 

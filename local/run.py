@@ -111,6 +111,16 @@ def _pubsub_ws_origin(connection_string: str) -> str:
     return str(endpoint.with_scheme(scheme).with_port(port).origin())
 
 
+def allow_web_origin(bridge_runner: web.AppRunner, bind: str, web_port: int) -> None:
+    """Let the web app (and only it) call the gRPC-Web bridge from the browser."""
+    from local.grpcweb.bridge import ALLOWED_ORIGINS
+
+    allowed = bridge_runner.app[ALLOWED_ORIGINS]
+    allowed.add(f"http://{bind}:{web_port}")
+    if bind in ("127.0.0.1", "::1"):
+        allowed.add(f"http://localhost:{web_port}")
+
+
 async def _start_web(
     bind: str, port: int, api_url: str, runtime_config: dict[str, str], pubsub: str
 ) -> tuple[web.AppRunner, int]:
@@ -199,6 +209,7 @@ async def main_async(args: argparse.Namespace) -> None:
         {"chatBaseUrl": chat_url},
         pubsub,
     )
+    allow_web_origin(bridge_runner, args.bind, web_port)
     _announce(api_url, f"http://{args.bind}:{web_port}/", database_url, pubsub)
     logger.info("  Chat        gRPC %s:%d, gRPC-Web %s", args.bind, chat.port, chat_url)
     stop = asyncio.Event()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _lock = threading.Lock()
@@ -25,12 +25,28 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# `?ssl_ca=certifi` in a MySQL URL: verify the server against certifi's CA bundle, a path that
+# exists wherever the package is installed (the Flex Consumption worker's system bundle path is
+# not documented). Azure Database for MySQL's roots (DigiCert Global Root G2, Microsoft RSA
+# Root Certificate Authority 2017) are in it; tests/shared/test_db_tls.py checks that.
+CERTIFI_CA = "certifi"
+
+
+def resolve_ca_bundle(parsed: URL) -> URL:
+    """The URL with ssl_ca=certifi replaced by the path of certifi's bundle."""
+    if parsed.query.get("ssl_ca") != CERTIFI_CA:
+        return parsed
+    import certifi
+
+    return parsed.update_query_dict({"ssl_ca": certifi.where()})
+
+
 def create_db_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> Engine:
     """Create an engine with the right options for the URL's backend.
 
     read_only engines run in autocommit mode: a read needs no BEGIN/COMMIT round trips.
     """
-    parsed = make_url(url)
+    parsed = resolve_ca_bundle(make_url(url))
     isolation = "AUTOCOMMIT" if read_only else None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -43,7 +59,7 @@ def create_db_engine(url: str, *, pool_size: int = 20, read_only: bool = False) 
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return create_engine(
-        url,
+        parsed,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,  # readers too: a connection the server dropped must not 500

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     MEASUREMENTS_DRAIN_WAIT_MS: int = Field(default=10, ge=0, le=10_000)
     WEBPUBSUB_CONNECTION_STRING: str | None = None
     WEBPUBSUB_HUB: str = "alerts"
+    # Chat fan-out between replicas in Azure (chat_container.servicebus): a Service Bus
+    # connection string with Manage/Send/Listen on the topic; RABBITMQ_URL is the local twin.
+    CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING: str | None = None
+    CHAT_EVENTS_TOPIC: str = "chat-events"
     # Metering bounds and alerts (docs/alerts.md).
     METER_ESTIMATE_GAP_MINUTES: int = Field(default=60, ge=1, le=7 * 24 * 60)
     METER_MAX_SPREAD_DAYS: int = Field(default=31, ge=1, le=366)

@@ -32,8 +32,9 @@ param mysqlAdminPassword string
 @description('Database the platform uses.')
 param mysqlDatabaseName string = 'energy'
 
-@description('MySQL Flexible Server SKU (Burstable B1ms: 1 vCore, 2 GiB).')
-param mysqlSkuName string = 'Standard_B1ms'
+@description('MySQL Flexible Server SKU. Every allowed SKU has max_connections >= the budget below (B2s: 2 vCores, 4 GiB, 341).')
+@allowed(['Standard_B2s', 'Standard_B2ms', 'Standard_B4ms'])
+param mysqlSkuName string = 'Standard_B2s'
 
 @allowed(['Burstable', 'GeneralPurpose', 'BusinessCritical'])
 param mysqlSkuTier string = 'Burstable'
@@ -51,24 +52,36 @@ param adminPassword string
 @description('Random seed of the JWT signing secret (the stored secret is 40+ characters).')
 param jwtSecretSeed string
 
-@allowed(['Basic', 'Standard'])
-@description('Service Bus tier; Basic has queues and dead-lettering, Standard adds sessions and topics.')
-param serviceBusSku string = 'Basic'
+@allowed(['Standard', 'Premium'])
+@description('Service Bus tier; Standard has the topics the chat fans out through (Basic has queues only).')
+param serviceBusSku string = 'Standard'
 
 @allowed(['Free_F1', 'Standard_S1', 'Premium_P1'])
 @description('Web PubSub SKU; Free_F1 allows 20 concurrent connections and 20,000 messages a day.')
 param webPubSubSku string = 'Free_F1'
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
-@description('Flex Consumption scale-out limit; each instance opens up to 4 x DB_POOL_SIZE MySQL connections.')
+@description('Flex Consumption scale-out limit (Flex accepts 40-1000); each instance opens up to 4 x dbPoolSize MySQL connections.')
 param functionMaximumInstanceCount int = 40
+
+@minValue(1)
+@description('HTTP requests a function instance runs at once (Flex perInstanceConcurrency); matches its 4 x dbPoolSize connections.')
+param functionHttpPerInstanceConcurrency int = 4
 
 @allowed([2048, 4096])
 param functionInstanceMemoryMB int = 2048
 
-@description('Connections per SQLAlchemy pool in each function instance (read and write pools, plus overflow).')
-param dbPoolSize int = 2
+@description('DB_POOL_SIZE of a function instance: read and write pools of this size, each with as much overflow.')
+param dbPoolSize int = 1
+
+@description('DB_POOL_SIZE of a chat replica (4 x this many connections; 16 store threads).')
+param chatDbPoolSize int = 4
+
+@minValue(1)
+@maxValue(10)
+@description('Chat replicas at most (events shared through the Service Bus topic).')
+param chatMaxReplicas int = 4
 
 @description('Chat image pushed by azd (SERVICE_CHAT_IMAGE_NAME); empty uses a placeholder until the first deploy.')
 param chatImageName string = ''
@@ -83,6 +96,10 @@ var measurementsQueue = 'measurements'
 var invalidQueue = 'measurements-invalid'
 var webPubSubHub = 'alerts'
 var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
+// MySQL connection budget at full scale (docs/deployment.md "Scale and MySQL connections"):
+// every function instance and chat replica holds at most 4 x its DB_POOL_SIZE (read + write
+// pools, each pool_size + max_overflow), the migration job one pool, plus operator sessions.
+var mysqlConnectionBudget = (functionMaximumInstanceCount * 4 * dbPoolSize) + (chatMaxReplicas * 4 * chatDbPoolSize) + (4 * chatDbPoolSize) + 10
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -170,6 +187,8 @@ module keyVault 'core/keyvault.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.NAME
     queueName: measurementsQueue
     sensorSendRuleName: serviceBus.outputs.SENSOR_SEND_RULE_NAME
+    chatTopicName: serviceBus.outputs.CHAT_TOPIC_NAME
+    chatRuleName: serviceBus.outputs.CHAT_RULE_NAME
   }
 }
 
@@ -204,6 +223,8 @@ module api 'app/api.bicep' = {
     deploymentContainerUrl: '${storage.outputs.PRIMARY_BLOB_ENDPOINT}${deploymentContainer}'
     maximumInstanceCount: functionMaximumInstanceCount
     instanceMemoryMB: functionInstanceMemoryMB
+    httpPerInstanceConcurrency: functionHttpPerInstanceConcurrency
+    allowedOrigins: [web.outputs.URL]
   }
 }
 
@@ -234,8 +255,6 @@ module web 'app/web.bicep' = {
     location: staticWebAppLocation
     tags: tags
     name: '${abbrs.webStaticSites}${resourceToken}'
-    backendResourceId: api.outputs.ID
-    backendLocation: location
   }
 }
 
@@ -258,6 +277,10 @@ module chat 'app/chat.bicep' = {
     jwtSecretSecretUri: keyVault.outputs.JWT_SECRET_SECRET_URI
     adminPasswordSecretUri: keyVault.outputs.ADMIN_PASSWORD_SECRET_URI
     applicationInsightsConnectionString: monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
+    chatEventsConnectionStringSecretUri: keyVault.outputs.CHAT_EVENTS_CONNECTION_STRING_SECRET_URI
+    webOrigin: web.outputs.URL
+    dbPoolSize: chatDbPoolSize
+    maxReplicas: chatMaxReplicas
   }
   dependsOn: [roles]
 }
@@ -287,6 +310,8 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.NAME
 output API_BASE_URL string = '${api.outputs.URL}/api'
 output WEB_URL string = web.outputs.URL
 output CHAT_GRPC_WEB_URL string = chat.outputs.URL
+output MIGRATION_JOB_NAME string = chat.outputs.MIGRATION_JOB_NAME
+output MYSQL_CONNECTION_BUDGET int = mysqlConnectionBudget
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
 output SERVICEBUS_NAMESPACE string = serviceBus.outputs.NAME
 output SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.FULLY_QUALIFIED_NAMESPACE

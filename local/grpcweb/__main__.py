@@ -16,13 +16,27 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--upstream", default="127.0.0.1:50051", help="gRPC server host:port")
-    parser.add_argument("--allow-origin", default=".*", help="regex of allowed CORS origins")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        help="web app origin allowed to call from a browser, e.g. http://127.0.0.1:4280 "
+        "(repeatable; none by default)",
+    )
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(args.upstream, allow_origin=args.allow_origin)
-    web.run_app(app, host=args.host, port=args.port, handler_cancellation=True, print=None)
+    app = create_app(args.upstream, allow_origins=args.allow_origin)
+    # No access log line per call (as Envoy by default); errors are still logged.
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        handler_cancellation=True,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import binascii
 import logging
-import re
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -40,12 +40,15 @@ NOT_FORWARDED = {
 # How long a status may trail the upstream's headers and still make a trailers-only response.
 HEADERS_WAIT_S = 0.05
 CHANNEL = web.AppKey("channel", grpc.aio.Channel)
+# The web app origins allowed to call cross-origin (exact, like Envoy's `exact` matcher); the
+# set may grow after start (local.run learns the web app's port once it listens).
+ALLOWED_ORIGINS = web.AppKey("allowed_origins", set[str])
 
 
-def cors_headers(request: web.Request, allow_origin: re.Pattern[str]) -> dict[str, str]:
-    """CORS response headers when the request's Origin is allowed."""
+def cors_headers(request: web.Request, allowed: set[str]) -> dict[str, str]:
+    """CORS response headers when the request's Origin is one of the allowed origins."""
     origin = request.headers.get("Origin")
-    if not origin or not allow_origin.fullmatch(origin):
+    if not origin or origin not in allowed:
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -54,9 +57,9 @@ def cors_headers(request: web.Request, allow_origin: re.Pattern[str]) -> dict[st
     }
 
 
-def preflight(request: web.Request, allow_origin: re.Pattern[str]) -> web.Response:
-    """Answer an OPTIONS preflight."""
-    headers = cors_headers(request, allow_origin)
+def preflight(request: web.Request, allowed: set[str]) -> web.Response:
+    """Answer an OPTIONS preflight (no CORS headers for an origin that is not allowed)."""
+    headers = cors_headers(request, allowed)
     if headers:
         headers.update(
             {
@@ -146,11 +149,12 @@ async def relay(request: web.Request, reply: Reply, message: bytes) -> web.Strea
             await asyncio.wait({pending}, timeout=HEADERS_WAIT_S)
         if not pending.done():
             await reply.start(headers.result())
-        while isinstance(item := await pending, bytes):
+        item = await pending
+        while isinstance(item, bytes):
             if not reply.started:
                 await reply.start(await headers)
             await reply.frame(item)
-            pending = asyncio.ensure_future(call.read())
+            item = await call.read()  # no task per message: the client's going away cancels us
         return await reply.finish(0, "", await call.trailing_metadata())
     except grpc.aio.AioRpcError as error:
         code = error.code().value[0]
@@ -167,13 +171,14 @@ async def relay(request: web.Request, reply: Reply, message: bytes) -> web.Strea
         headers.cancel()
 
 
-def make_handler(allow_origin: re.Pattern[str]) -> Any:
+def make_handler() -> Any:
     """The catch-all route handler."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        allowed = request.app[ALLOWED_ORIGINS]
         if request.method == "OPTIONS":
-            return preflight(request, allow_origin)
-        cors = cors_headers(request, allow_origin)
+            return preflight(request, allowed)
+        cors = cors_headers(request, allowed)
         if request.method != "POST":
             return web.Response(status=405, headers={**cors, "Allow": "POST, OPTIONS"})
         if not request.content_type.startswith("application/grpc-web") or (
@@ -191,9 +196,14 @@ def make_handler(allow_origin: re.Pattern[str]) -> Any:
     return handle
 
 
-def create_app(upstream: str, *, allow_origin: str = ".*") -> web.Application:
-    """An app bridging gRPC-Web to the gRPC server at upstream (host:port)."""
+def create_app(upstream: str, *, allow_origins: Iterable[str] = ()) -> web.Application:
+    """An app bridging gRPC-Web to the gRPC server at upstream (host:port).
+
+    Browsers may call it only from allow_origins (exact origins such as
+    `http://127.0.0.1:4280`); other origins get no CORS headers, as with Envoy's CORS filter.
+    """
     app = web.Application()
+    app[ALLOWED_ORIGINS] = {origin.rstrip("/") for origin in allow_origins}
 
     async def channel_context(app: web.Application) -> Any:
         app[CHANNEL] = grpc.aio.insecure_channel(upstream)
@@ -201,5 +211,5 @@ def create_app(upstream: str, *, allow_origin: str = ".*") -> web.Application:
         await app[CHANNEL].close()
 
     app.cleanup_ctx.append(channel_context)
-    app.router.add_route("*", "/{tail:.*}", make_handler(re.compile(allow_origin)))
+    app.router.add_route("*", "/{tail:.*}", make_handler())
     return app

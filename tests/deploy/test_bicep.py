@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import certifi
 import pytest
 import yaml
 from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
 from sqlalchemy.engine import make_url
 
+from shared.db import resolve_ca_bundle
 from tests.deploy.bicep import (
     BICEP_DIR,
     ROOT,
@@ -34,7 +36,6 @@ ALLOWED_TYPES = {
     "Microsoft.Web/sites": {"2024-04-01"},
     "Microsoft.Web/sites/config": {"2024-04-01"},
     "Microsoft.Web/staticSites": {"2024-04-01"},
-    "Microsoft.Web/staticSites/linkedBackends": {"2024-04-01"},
     "Microsoft.Storage/storageAccounts": {"2024-01-01"},
     "Microsoft.Storage/storageAccounts/blobServices": {"2024-01-01"},
     "Microsoft.Storage/storageAccounts/blobServices/containers": {"2024-01-01"},
@@ -44,10 +45,17 @@ ALLOWED_TYPES = {
     "Microsoft.ServiceBus/namespaces": {"2024-01-01"},
     "Microsoft.ServiceBus/namespaces/queues": {"2024-01-01"},
     "Microsoft.ServiceBus/namespaces/queues/authorizationRules": {"2024-01-01"},
+    # Topics (chat fan-out): the namespace's version; its folder generated/servicebus/
+    # microsoft.servicebus/2024-01-01 exists in Azure/bicep-types-az (looked up, not compiled).
+    "Microsoft.ServiceBus/namespaces/topics": {"2024-01-01"},
+    "Microsoft.ServiceBus/namespaces/topics/authorizationRules": {"2024-01-01"},
     "Microsoft.SignalRService/webPubSub": {"2024-03-01"},
     "Microsoft.SignalRService/webPubSub/hubs": {"2024-03-01"},
     "Microsoft.App/managedEnvironments": {"2025-01-01", "2024-03-01"},
     "Microsoft.App/containerApps": {"2025-01-01", "2024-03-01"},
+    # The migration job: the container app's version (generated/app/microsoft.app/2025-01-01
+    # in Azure/bicep-types-az; public templates declare Microsoft.App/jobs@2025-01-01).
+    "Microsoft.App/jobs": {"2025-01-01"},
     "Microsoft.Insights/components": {"2020-02-02"},
     "Microsoft.OperationalInsights/workspaces": {"2023-09-01"},
     "Microsoft.KeyVault/vaults": {"2024-11-01", "2023-07-01"},
@@ -260,10 +268,11 @@ def test_database_url_template_gives_pymysql_a_verified_tls_connection() -> None
     url = re.sub(r"\$\{[^}]*\}", "x", template.replace("${mysqlHost}", "db.example"))
     parsed = make_url(url)
     assert parsed.drivername == "mysql+pymysql"
-    _, kwargs = MySQLDialect_pymysql().create_connect_args(parsed)
+    _, kwargs = MySQLDialect_pymysql().create_connect_args(resolve_ca_bundle(parsed))
     assert kwargs["host"] == "db.example"
     assert kwargs["port"] == 3306
-    assert kwargs["ssl"] == {"ca": "/etc/ssl/certs/ca-certificates.crt"}
+    # ssl_ca=certifi: the CA bundle of the certifi package, wherever it is installed
+    assert kwargs["ssl"] == {"ca": certifi.where()}
     assert "uriComponent(mysqlAdminPassword)" in template
 
 

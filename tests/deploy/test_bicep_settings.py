@@ -22,6 +22,9 @@ NOT_IN_AZURE = {
     # The console's dead letters follow MEASUREMENTS_TRANSPORT / MEASUREMENTS_QUEUE (set above).
     "DEADLETTER_TRANSPORT": "optional override; unset follows MEASUREMENTS_TRANSPORT",
     "DEADLETTER_QUEUE": "optional override; unset follows MEASUREMENTS_QUEUE",
+    # The chat container's fan-out (app/chat.bicep sets it there), not the function app's.
+    "CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING": "chat container only",
+    "CHAT_EVENTS_TOPIC": "chat container only (the default matches core/servicebus.bicep)",
 }
 # Set in Azure but read by the platform, not by our code, with the reason.
 READ_BY_THE_PLATFORM = {
@@ -147,10 +150,18 @@ def test_chat_container_settings_are_settings_the_chat_reads() -> None:
     chat_reads = set(re.findall(r'environ\.get\("(CHAT_\w+)"', _chat_server_source()))
     platform = {"AZURE_CLIENT_ID", "APPLICATIONINSIGHTS_CONNECTION_STRING"}
     assert names - settings_fields() - chat_reads - platform == set()
-    assert {"DATABASE_URL", "JWT_SECRET", "ADMIN_PASSWORD", "CHAT_PORT"} <= names
-    # No RabbitMQ in Azure: the chat fans events out in memory, so one replica only.
+    assert {"DATABASE_URL", "JWT_SECRET", "ADMIN_PASSWORD", "CHAT_PORT", "DB_POOL_SIZE"} <= names
+    # No RabbitMQ in Azure: replicas share events through the Service Bus topic, so the app
+    # may scale out (a rule on open requests) and each replica gets the topic's key.
     assert "RABBITMQ_URL" not in names
-    assert re.search(r"maxReplicas: 1\b", source)
+    assert "CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING" in names
+    assert re.search(r"maxReplicas: maxReplicas\b", source)
+    assert "concurrentRequests:" in source
+    servicebus = (BICEP_DIR / "core" / "servicebus.bicep").read_text()
+    from chat_container.servicebus import TOPIC
+
+    assert f"param chatTopicName string = '{TOPIC}'" in servicebus
+    assert "rights: ['Manage', 'Listen', 'Send']" in servicebus
 
 
 def _chat_server_source() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -100,10 +102,18 @@ def _render_like_the_nginx_image(template: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def _web_image_env(services: dict[str, Any]) -> dict[str, str]:
+    """The web container's environment: the image's ENV lines, then compose's environment."""
+    dockerfile = (ROOT / "static_site" / "Dockerfile").read_text()
+    env = dict(re.findall(r"^ENV (\w+)=(\S+)$", dockerfile.split("FROM nginx", 1)[1], re.M))
+    return {**env, **services["web"]["environment"], "HOME": "/"}
+
+
 @pytest.mark.skipif(not Path("/usr/bin/envsubst").exists(), reason="gettext envsubst missing")
 def test_nginx_template_renders_only_the_upstream(services: dict[str, Any]) -> None:
     template = (ROOT / "static_site" / "nginx.conf").read_text()
-    env = {"API_UPSTREAM": services["web"]["environment"]["API_UPSTREAM"], "HOME": "/"}
+    env = _web_image_env(services)
+    assert set(env) == {"API_UPSTREAM", "CHAT_PUBLIC_URL", "HOME"}
     rendered = _render_like_the_nginx_image(template, env)
     assert "proxy_pass http://api:80;" in rendered
     for nginx_variable in ("$uri", "$host", "$scheme", "$proxy_add_x_forwarded_for"):
@@ -111,3 +121,33 @@ def test_nginx_template_renders_only_the_upstream(services: dict[str, Any]) -> N
     assert "${" not in rendered
     assert rendered.count("{") == rendered.count("}")
     assert re.search(r"try_files \$uri \$uri/ /index.html;", rendered)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/envsubst").exists(), reason="gettext envsubst missing")
+def test_nginx_answers_config_json_with_the_chat_url(services: dict[str, Any]) -> None:
+    """/config.json is JSON naming Envoy's published port (it used to fall back to index.html)."""
+    rendered = _render_like_the_nginx_image(
+        (ROOT / "static_site" / "nginx.conf").read_text(), _web_image_env(services)
+    )
+    block = re.search(r"location = /config\.json \{(.*?)\}\n", rendered, re.S)
+    assert block, "nginx has no exact location for /config.json"
+    body = re.search(r"return 200 '(.*)';", block.group(1))
+    assert body and "default_type application/json;" in block.group(1)
+    chat_url = json.loads(body.group(1))["chatBaseUrl"]
+    published = {
+        int(p.split(":")[-2]): int(p.split(":")[-1]) for p in services["chat"]["ports"]
+    }  # host port -> container port
+    assert urlsplit(chat_url).port in published
+    assert published[urlsplit(chat_url).port] == 8080  # Envoy's listener
+    # the browser app reads exactly this key
+    assert "body?.chatBaseUrl" in (ROOT / "static_site/src/chat/config.ts").read_text()
+
+
+def test_nginx_passes_the_bearer_token_to_the_api() -> None:
+    """Unlike a Static Web Apps linked backend, the compose proxy leaves Authorization alone."""
+    nginx = (ROOT / "static_site" / "nginx.conf").read_text()
+    block = re.search(r"location /api/ \{(.*?)\}", nginx, re.S)
+    assert block
+    settings = block.group(1).lower()
+    assert "authorization" not in settings  # neither cleared nor replaced
+    assert "proxy_pass_request_headers off" not in settings

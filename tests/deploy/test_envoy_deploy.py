@@ -40,15 +40,23 @@ def _envoy_config_call() -> Any:
     return node.children[-1]
 
 
+WEB_ORIGIN = "https://stapp-example.azurestaticapps.net"
+
+
 def _azure_config_text() -> str:
-    """envoy.yaml as the Container App receives it: chat.bicep's replace() applied."""
+    """envoy.yaml as the Container App receives it: chat.bicep's replace() calls applied.
+
+    replace(replace(loadTextContent(path), upstream, localhost), placeholder, webOrigin), the
+    webOrigin parameter filled with an example Static Web App URL.
+    """
     call = _envoy_config_call()
     assert text(call).startswith("replace(")
+    assert text(call).rstrip(")").rstrip().endswith("webOrigin")
     strings = [string_value(n) for n in walk(call) if n.type == "string"]
-    path, old, new = strings
+    path, old, new, placeholder = strings
     source = (CHAT_BICEP.parent / path).resolve()
     assert source == ENVOY_YAML
-    return source.read_text().replace(old, new)
+    return source.read_text().replace(old, new).replace(placeholder, WEB_ORIGIN)
 
 
 def _endpoints(document: dict[str, Any]) -> list[tuple[str, int]]:
@@ -123,3 +131,11 @@ def test_envoy_image_matches_the_dockerfile() -> None:
 
 def test_syntax_of_the_envoy_call_is_what_bicep_accepts() -> None:
     assert not parse(CHAT_BICEP).root_node.has_error
+
+
+def test_azure_config_allows_exactly_the_web_app_origin() -> None:
+    from tests.deploy.test_compose_topology import _cors_origins
+
+    assert _cors_origins(_azure_config_text()) == [{"exact": WEB_ORIGIN}]
+    main = (BICEP_DIR / "main.bicep").read_text()
+    assert "webOrigin: web.outputs.URL" in main

@@ -68,7 +68,9 @@ async def env(chat_db: str) -> AsyncIterator[Env]:
         admin = make_user(session, role="admin")
         ids = (client.id, admin.id)
     server = await start_server(chat_config(), platform=platform, rabbitmq_url=None)
-    runner = web.AppRunner(create_app(f"127.0.0.1:{server.port}"), handler_cancellation=True)
+    runner = web.AppRunner(
+        create_app(f"127.0.0.1:{server.port}", allow_origins=[ORIGIN]), handler_cancellation=True
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -208,6 +210,7 @@ async def test_an_error_after_messages_arrives_in_the_trailer_frame(env: Env) ->
     flag, payload = await reader.next()
     assert flag == TRAILERS
     trailer = parse_trailer_block(payload)
+    response.close()
     assert trailer["grpc-status"] == "14" and "shutting down" in trailer["grpc-message"]
 
 
@@ -232,6 +235,7 @@ async def test_cors_preflight_allows_the_grpc_web_headers(env: Env) -> None:
             "access-control-request-headers": "authorization,content-type,x-grpc-web",
         },
     )
+    response.release()
     assert response.status == 204
     assert response.headers["access-control-allow-origin"] == ORIGIN
     allowed = response.headers["access-control-allow-headers"].split(",")
@@ -243,12 +247,17 @@ async def test_cors_preflight_allows_the_grpc_web_headers(env: Env) -> None:
 
 async def test_malformed_requests_get_clear_answers(env: Env) -> None:
     url = f"{env.base}{SERVICE}/ListConversations"
-    response = await env.http.post(url, data=b"\x00\x00\x00\x00\x09abc", headers=headers(None))
-    assert response.headers["grpc-status"] == "3"
-    assert "frame" in response.headers["grpc-message"]
-    response = await env.http.post(url, data=b"{}", headers={"content-type": "application/json"})
-    assert response.status == 415
-    assert (await env.http.get(url)).status == 405
+    async with env.http.post(
+        url, data=b"\x00\x00\x00\x00\x09abc", headers=headers(None)
+    ) as response:
+        assert response.headers["grpc-status"] == "3"
+        assert "frame" in response.headers["grpc-message"]
+    async with env.http.post(
+        url, data=b"{}", headers={"content-type": "application/json"}
+    ) as response:
+        assert response.status == 415
+    async with env.http.get(url) as response:  # every response released: no unclosed sockets
+        assert response.status == 405
 
 
 def test_text_bodies_decode_chunk_by_chunk() -> None:
@@ -293,3 +302,32 @@ async def test_the_bridge_runs_as_a_module(bridge_process: int) -> None:
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
         assert response.headers["grpc-status"] == "14"  # upstream unreachable: UNAVAILABLE
+
+
+async def test_cors_is_limited_to_the_web_app_origin(env: Env) -> None:
+    """Another site's page gets no CORS headers (the browser then refuses the response)."""
+    for origin in ("https://evil.example", ORIGIN + ".evil.example", "null"):
+        preflight = await env.http.options(
+            f"{env.base}{SERVICE}/Subscribe",
+            headers={"origin": origin, "access-control-request-method": "POST"},
+        )
+        preflight.release()
+        assert "access-control-allow-origin" not in preflight.headers, origin
+        assert "access-control-allow-headers" not in preflight.headers, origin
+        request_headers = {**headers(env.client_token), "origin": origin}
+        response = await env.http.post(
+            f"{env.base}{SERVICE}/ListConversations",
+            data=b"\x00\x00\x00\x00\x00",
+            headers=request_headers,
+        )
+        await response.read()
+        response.release()
+        assert "access-control-allow-origin" not in response.headers, origin
+
+
+def test_the_bridge_allows_no_origin_unless_told() -> None:
+    from local.grpcweb.bridge import ALLOWED_ORIGINS
+
+    assert create_app("127.0.0.1:1")[ALLOWED_ORIGINS] == set()
+    app = create_app("127.0.0.1:1", allow_origins=["http://127.0.0.1:4280/"])
+    assert app[ALLOWED_ORIGINS] == {"http://127.0.0.1:4280"}

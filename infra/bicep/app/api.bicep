@@ -6,8 +6,14 @@ param planName string
 param name string
 @description('Blob container URL the Flex host deploys the package from.')
 param deploymentContainerUrl string
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
+@description('HTTP requests one instance runs at once; with the pool it bounds the MySQL connections of an instance.')
+param httpPerInstanceConcurrency int = 4
+@description('Browser origins allowed to call the API (the Static Web App); nothing else.')
+param allowedOrigins array
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -36,6 +42,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // The web app calls this URL directly with its bearer token (no cookies).
+      cors: {
+        allowedOrigins: allowedOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -48,6 +59,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
       runtime: {
         name: 'python'

@@ -1,6 +1,10 @@
-// Container Apps environment and the chat app: two containers in one replica, as in
-// local/docker-compose.yml. Envoy (ingress target, 8080) translates gRPC-Web from browsers to
-// gRPC over HTTP/2 on localhost:50051, where the chat service listens.
+// Container Apps environment, the chat app and the migration job. The chat app runs two
+// containers per replica, as in local/docker-compose.yml: Envoy (ingress target, 8080)
+// translates gRPC-Web from browsers to gRPC over HTTP/2 on localhost:50051, where the chat
+// service listens. Replicas fan events out to each other through a Service Bus topic (one
+// subscription per replica, chat_container/servicebus.py) and scale on open streams.
+// The job runs `python -m shared.migrate upgrade` with the same image and secrets; the azd hook
+// (infra/hooks/migrate.py) starts it after every deploy of the chat image.
 param location string
 param tags object
 param environmentName string
@@ -18,16 +22,59 @@ param databaseUrlSecretUri string
 param jwtSecretSecretUri string
 param adminPasswordSecretUri string
 param applicationInsightsConnectionString string
+param chatEventsConnectionStringSecretUri string
+@description('The web app origin (Static Web App URL): the only origin Envoy lets call (CORS).')
+param webOrigin string
+@description('DB_POOL_SIZE of a chat replica: 4 x this many MySQL connections at most.')
+param dbPoolSize int = 4
+@minValue(1)
+@maxValue(10)
+param maxReplicas int = 4
+@description('Open requests (gRPC-Web streams count while open) per replica before another starts.')
+param concurrentRequestsPerReplica int = 200
 
 // Until azd pushes the real image, a public placeholder keeps the revision healthy.
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
 // The very file compose builds into the Envoy image (tests/deploy checks both use it). Its
 // upstream is the compose service name; in this replica the chat container is on localhost.
+// The CORS placeholder origin becomes the web app's origin (compose: envoy/Dockerfile's sed).
 var envoyConfig = replace(
-  loadTextContent('../../../envoy/envoy.yaml'),
-  'address: chat, port_value: 50051',
-  'address: 127.0.0.1, port_value: 50051'
+  replace(
+    loadTextContent('../../../envoy/envoy.yaml'),
+    'address: chat, port_value: 50051',
+    'address: 127.0.0.1, port_value: 50051'
+  ),
+  'https://web-origin.invalid',
+  webOrigin
 )
+var secretRefs = [
+  {
+    name: 'database-url'
+    keyVaultUrl: databaseUrlSecretUri
+    identity: identityId
+  }
+  {
+    name: 'jwt-secret'
+    keyVaultUrl: jwtSecretSecretUri
+    identity: identityId
+  }
+  {
+    name: 'admin-password'
+    keyVaultUrl: adminPasswordSecretUri
+    identity: identityId
+  }
+]
+var platformEnv = [
+  { name: 'APP_PROFILE', value: 'production' }
+  { name: 'DATABASE_URL', secretRef: 'database-url' }
+  { name: 'DB_POOL_SIZE', value: string(dbPoolSize) }
+  { name: 'JWT_SECRET', secretRef: 'jwt-secret' }
+  { name: 'JWT_ISSUER', value: 'energy-platform' }
+  { name: 'ADMIN_USERNAME', value: adminUsername }
+  { name: 'ADMIN_PASSWORD', secretRef: 'admin-password' }
+  { name: 'AZURE_CLIENT_ID', value: identityClientId }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+]
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: logAnalyticsWorkspaceName
@@ -80,27 +127,17 @@ resource chatApp 'Microsoft.App/containerApps@2025-01-01' = {
           identity: identityId
         }
       ]
-      secrets: [
+      secrets: concat(secretRefs, [
         {
-          name: 'database-url'
-          keyVaultUrl: databaseUrlSecretUri
-          identity: identityId
-        }
-        {
-          name: 'jwt-secret'
-          keyVaultUrl: jwtSecretSecretUri
-          identity: identityId
-        }
-        {
-          name: 'admin-password'
-          keyVaultUrl: adminPasswordSecretUri
+          name: 'chat-events-connection-string'
+          keyVaultUrl: chatEventsConnectionStringSecretUri
           identity: identityId
         }
         {
           name: 'envoy-config'
           value: envoyConfig
         }
-      ]
+      ])
     }
     template: {
       // azd deploy replaces the image of the first container: keep chat first.
@@ -108,17 +145,10 @@ resource chatApp 'Microsoft.App/containerApps@2025-01-01' = {
         {
           name: 'chat'
           image: empty(chatImage) ? placeholderImage : chatImage
-          env: [
-            { name: 'APP_PROFILE', value: 'production' }
+          env: concat(platformEnv, [
             { name: 'CHAT_PORT', value: '50051' }
-            { name: 'DATABASE_URL', secretRef: 'database-url' }
-            { name: 'JWT_SECRET', secretRef: 'jwt-secret' }
-            { name: 'JWT_ISSUER', value: 'energy-platform' }
-            { name: 'ADMIN_USERNAME', value: adminUsername }
-            { name: 'ADMIN_PASSWORD', secretRef: 'admin-password' }
-            { name: 'AZURE_CLIENT_ID', value: identityClientId }
-            { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
-          ]
+            { name: 'CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING', secretRef: 'chat-events-connection-string' }
+          ])
           resources: {
             cpu: json('0.5')
             memory: '1Gi'
@@ -153,14 +183,71 @@ resource chatApp 'Microsoft.App/containerApps@2025-01-01' = {
           ]
         }
       ]
-      // One replica: without RabbitMQ in Azure, live chat events are fanned out in-process only.
+      // Replicas share events through the Service Bus topic, so any number may serve.
       scale: {
         minReplicas: 0
-        maxReplicas: 1
+        maxReplicas: maxReplicas
+        rules: [
+          {
+            name: 'open-streams'
+            http: {
+              metadata: {
+                concurrentRequests: string(concurrentRequestsPerReplica)
+              }
+            }
+          }
+        ]
       }
+    }
+  }
+}
+
+// One-shot schema migration with the chat image (it holds shared/ and Alembic) and the same
+// database secret; started by infra/hooks/migrate.py after each `azd deploy` of the chat.
+resource migrateJob 'Microsoft.App/jobs@2025-01-01' = {
+  name: '${name}-migrate'
+  location: location
+  tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: 'Consumption'
+    configuration: {
+      triggerType: 'Manual'
+      replicaTimeout: 600
+      replicaRetryLimit: 1
+      manualTriggerConfig: {
+        parallelism: 1
+        replicaCompletionCount: 1
+      }
+      registries: [
+        {
+          server: registryLoginServer
+          identity: identityId
+        }
+      ]
+      secrets: secretRefs
+    }
+    template: {
+      containers: [
+        {
+          name: 'migrate'
+          image: empty(chatImage) ? placeholderImage : chatImage
+          command: ['python', '-m', 'shared.migrate', 'upgrade']
+          env: platformEnv
+          resources: {
+            cpu: json('0.25')
+            memory: '0.5Gi'
+          }
+        }
+      ]
     }
   }
 }
 
 output NAME string = chatApp.name
 output URL string = 'https://${chatApp.properties.configuration.ingress.fqdn}'
+output MIGRATION_JOB_NAME string = migrateJob.name

@@ -1,9 +1,10 @@
-// Static Web App (Standard) serving static_site/dist, with the function app as its linked /api backend.
+// Static Web App (Standard) serving static_site/dist. No linked /api backend: Static Web Apps
+// replaces the Authorization header on proxied calls (Azure/static-web-apps#34, #313), so the
+// browser calls the function app's own URL (built in as VITE_API_BASE_URL by the azd hook) and
+// the function app allows this origin only (CORS in app/api.bicep).
 param location string
 param tags object
 param name string
-param backendResourceId string
-param backendLocation string
 
 resource staticWebApp 'Microsoft.Web/staticSites@2024-04-01' = {
   name: name
@@ -15,15 +16,6 @@ resource staticWebApp 'Microsoft.Web/staticSites@2024-04-01' = {
   }
   properties: {
     allowConfigFileUpdates: true
-  }
-}
-
-resource backend 'Microsoft.Web/staticSites/linkedBackends@2024-04-01' = {
-  parent: staticWebApp
-  name: 'api'
-  properties: {
-    backendResourceId: backendResourceId
-    region: backendLocation
   }
 }
 

@@ -15,9 +15,12 @@ param webPubSubName string
 param serviceBusNamespaceName string
 param queueName string
 param sensorSendRuleName string
+param chatTopicName string
+param chatRuleName string
 
-// PyMySQL verifies the server certificate against the system CA bundle (MySQL requires TLS).
-var databaseUrl = 'mysql+pymysql://${mysqlAdminLogin}:${uriComponent(mysqlAdminPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=/etc/ssl/certs/ca-certificates.crt'
+// MySQL requires TLS; PyMySQL verifies the server against certifi's CA bundle (ssl_ca=certifi is
+// resolved by shared/db.py: the Flex worker's system bundle path is not documented).
+var databaseUrl = 'mysql+pymysql://${mysqlAdminLogin}:${uriComponent(mysqlAdminPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=certifi'
 // 15-character azd seed + two derived blocks = 41 characters (JWT_SECRET needs 32+).
 var jwtSecret = '${jwtSecretSeed}${uniqueString(jwtSecretSeed, 'jwt-1')}${uniqueString(jwtSecretSeed, 'jwt-2')}'
 
@@ -54,6 +57,16 @@ resource measurementsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' e
 resource sensorSendRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2024-01-01' existing = {
   parent: measurementsQueue
   name: sensorSendRuleName
+}
+
+resource chatTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' existing = {
+  parent: serviceBus
+  name: chatTopicName
+}
+
+resource chatRule 'Microsoft.ServiceBus/namespaces/topics/authorizationRules@2024-01-01' existing = {
+  parent: chatTopic
+  name: chatRuleName
 }
 
 // Secret names are what azd's secretOrRandomPassword reads back on the next `azd provision`.
@@ -120,6 +133,15 @@ resource sensorConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11
   }
 }
 
+resource chatEventsConnectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'chat-events-connection-string'
+  properties: {
+    value: chatRule.listKeys().primaryConnectionString
+    contentType: 'text/plain'
+  }
+}
+
 output NAME string = vault.name
 output ENDPOINT string = vault.properties.vaultUri
 // Versionless URIs: a Key Vault reference then follows secret rotation.
@@ -128,3 +150,4 @@ output JWT_SECRET_SECRET_URI string = jwtSecretSecret.properties.secretUri
 output ADMIN_PASSWORD_SECRET_URI string = adminPasswordSecret.properties.secretUri
 output WEBPUBSUB_CONNECTION_STRING_SECRET_URI string = webPubSubConnectionStringSecret.properties.secretUri
 output SENSOR_CONNECTION_STRING_SECRET_NAME string = sensorConnectionStringSecret.name
+output CHAT_EVENTS_CONNECTION_STRING_SECRET_URI string = chatEventsConnectionStringSecret.properties.secretUri

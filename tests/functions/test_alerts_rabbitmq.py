@@ -8,28 +8,25 @@ import os
 import random
 import subprocess
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pika
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from local.funchost.rabbitmq.topology import declare_topology
 from local.funchost.server import host_command
 from shared.db import transaction
 from shared.ingestion.store import hour_ms
 from shared.models import Alert, StoredReading
 from tests.utils.factories import make_device, make_user
+from tests.utils.pipeline import broker_url, declared_queue, host_healthy, wait_for
 from tests.utils.reference import STEP_MS, reference_hours, sensor_values
-from tests.utils.services import free_port, mariadb_database, unavailable
+from tests.utils.services import free_port, mariadb_database
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.mariadb, pytest.mark.slow]
-RABBIT_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 ROOT = Path(__file__).resolve().parents[2]
 START_MS = int((datetime.now(UTC) - timedelta(days=30)).timestamp() * 1000) // STEP_MS * STEP_MS
 
@@ -43,41 +40,13 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def rabbit() -> str:
-    try:
-        pika.BlockingConnection(pika.URLParameters(RABBIT_URL)).close()
-    except pika.exceptions.AMQPError as exc:
-        unavailable("RabbitMQ", repr(exc))
-    return RABBIT_URL
+    return broker_url()
 
 
 @pytest.fixture
 def queue(rabbit: str) -> Iterator[str]:
-    """Declared up front, as deployments do: the RabbitMQ trigger never declares its queue."""
-    name = f"test_alerts_{uuid.uuid4().hex[:10]}"
-    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
-    declare_topology(conn.channel(), name)
-    conn.close()
-    yield name
-    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
-    for q in (name, f"{name}.dlq"):
-        conn.channel().queue_delete(q)
-    conn.close()
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with declared_queue(rabbit, "test_alerts") as name:
+        yield name
 
 
 @pytest.fixture
@@ -102,7 +71,7 @@ def two_hosts(migrated_url: str, rabbit: str, queue: str) -> Iterator[None]:
                     stderr=subprocess.DEVNULL,
                 )
             )
-            wait_for(lambda port=port: _healthy(port), 60, "host healthy")  # type: ignore[misc]
+            wait_for(lambda port=port: host_healthy(port), 60, "host healthy")  # type: ignore[misc]
         yield
     finally:
         for proc in procs:

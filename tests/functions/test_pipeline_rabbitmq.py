@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pika
 import pymysql
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from local.funchost.rabbitmq.topology import declare_topology
 from local.funchost.server import host_command
 from sensor_client.message import Measurement as SensorMeasurement
 from sensor_client.transports.rabbitmq import RabbitMqTransport
@@ -32,6 +30,7 @@ from shared.db import transaction
 from shared.ingestion.store import hour_ms
 from shared.models import Alert, HourlyConsumption, StoredReading
 from tests.utils.factories import make_device
+from tests.utils.pipeline import broker_url, declared_queue, host_healthy, wait_for
 from tests.utils.reference import STEP_MS, reference_hours, sensor_values
 from tests.utils.services import (
     MARIADB_HOST,
@@ -40,11 +39,9 @@ from tests.utils.services import (
     MARIADB_USER,
     free_port,
     mariadb_database,
-    unavailable,
 )
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.mariadb, pytest.mark.slow]
-RABBIT_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 ROOT = Path(__file__).resolve().parents[2]
 START_MS = int((datetime.now(UTC) - timedelta(days=30)).timestamp() * 1000) // STEP_MS * STEP_MS
 
@@ -58,11 +55,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def rabbit() -> str:
-    try:
-        pika.BlockingConnection(pika.URLParameters(RABBIT_URL)).close()
-    except pika.exceptions.AMQPError as exc:
-        unavailable("RabbitMQ", repr(exc))
-    return RABBIT_URL
+    return broker_url()
 
 
 @dataclass
@@ -78,7 +71,7 @@ class Host:
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        wait_for(lambda: _healthy(self.port), 60, "host healthy")
+        wait_for(lambda: host_healthy(self.port), 60, "host healthy")
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -91,35 +84,10 @@ class Host:
             self.proc.wait(20)
 
 
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def queue(rabbit: str) -> Iterator[str]:
-    """The measurements queue, declared up front as deployments do (the trigger does not)."""
-    name = f"test_measurements_{uuid.uuid4().hex[:10]}"
-    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
-    declare_topology(conn.channel(), name)
-    conn.close()
-    yield name
-    conn = pika.BlockingConnection(pika.URLParameters(rabbit))
-    channel = conn.channel()
-    for q in (name, f"{name}.dlq"):
-        channel.queue_delete(q)
-    conn.close()
+    with declared_queue(rabbit, "test_measurements") as name:
+        yield name
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import jwt
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +16,6 @@ from chat_container.batcher import SendBatcher
 from shared import auth
 from shared.chat import batch, service
 from shared.chat.batch import Outcome, SendRequest
-from shared.chat.models import Conversation
 from shared.chat.views import (
     ConversationView,
     History,
@@ -171,14 +169,7 @@ class ChatStore:
 
     async def last_seqs(self, conversation_ids: list[str] | None) -> dict[str, int]:
         """conversation id -> newest seq, for the given ids or every conversation."""
-
-        def work(session: Session) -> dict[str, int]:
-            query = select(Conversation.id, Conversation.last_seq)
-            if conversation_ids is not None:
-                query = query.where(Conversation.id.in_(conversation_ids))
-            return {cid: int(seq) for cid, seq in session.execute(query)}
-
-        return await self._read(work)
+        return await self._read(lambda s: service.last_seqs(s, conversation_ids))
 
     async def messages_between(
         self, conversation_id: str, after_seq: int, up_to_seq: int | None = None

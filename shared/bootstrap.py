@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -15,13 +15,25 @@ from shared.models import Device, User
 from shared.security.passwords import hash_password
 
 if TYPE_CHECKING:
-    from shared.platform import Platform
+    from sqlalchemy.orm import sessionmaker
+
     from shared.settings import Settings
+
+
+class Bootstrappable(Protocol):
+    """What bootstrapping needs of the platform (no import of shared.platform: no cycle)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
 
 logger = logging.getLogger(__name__)
 
 
-def ensure_bootstrap_admin(platform: Platform) -> bool:
+def ensure_bootstrap_admin(platform: Bootstrappable) -> bool:
     """Create (or restore) ADMIN_USERNAME as an admin when no administrator exists.
 
     Restoring: when the configured username exists as a client (e.g. the last administrator was

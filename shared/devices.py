@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from sqlalchemy import func, select
@@ -28,9 +27,9 @@ def hash_device_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def device_key_matches(device: Device, key: str) -> bool:
-    """Return True when key is this device's current key."""
-    return hmac.compare_digest(device.key_hash, hash_device_key(key))
+def device_for_key(session: Session, key: str) -> str | None:
+    """The id of the device whose current key is `key`, or None."""
+    return session.scalar(select(Device.id).where(Device.key_hash == hash_device_key(key)))
 
 
 def _check_owner(session: Session, owner_id: str) -> None:

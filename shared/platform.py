@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.bootstrap import ensure_bootstrap_admin
 from shared.db import session_factory
 from shared.security.passwords import HashGate
 from shared.security.throttle import BackoffLimit, ThrottlePolicy
@@ -78,8 +79,6 @@ def get_platform() -> Platform:
     global _current
     with _lock:
         if _current is None:
-            from shared.bootstrap import ensure_bootstrap_admin
-
             platform = build_platform(get_settings())
             ensure_bootstrap_admin(platform)
             _current = platform

@@ -6,6 +6,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
+from shared.ids import UUID_PATTERN
 from shared.models import NAME_MAX, TEXT_MAX, USERNAME_MAX
 
 Role = Literal["admin", "client"]
@@ -25,9 +26,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # Ids are stored lower case; an upper-case id in a body is normalised, never stored as sent.
 Uuid = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ),
+    StringConstraints(pattern=UUID_PATTERN),
     AfterValidator(str.lower),
 ]
 MaxKwh = Annotated[float, Field(gt=0, le=MAX_HOURLY_KWH_LIMIT, allow_inf_nan=False)]

@@ -24,6 +24,7 @@ from shared.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from shared.ids import is_uuid
 from shared.models import User
 from shared.platform import Platform, get_platform
 from shared.realtime import disconnect_user
@@ -34,9 +35,6 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 PROBLEM_BASE = "https://energy-platform.example/problems/"
-UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
 MAX_LIMIT = 500
 JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -165,7 +163,7 @@ def choice_param(req: func.HttpRequest, name: str, choices: tuple[str, ...]) -> 
 
 def uuid_param(value: str | None, *, what: str) -> str:
     """Return a valid UUID from a route or query value, else a 404 naming it."""
-    if value is None or not UUID_RE.match(value):
+    if value is None or not is_uuid(value):
         raise NotFound(f"{value!r} is not a valid {what} id (expected a UUID).")
     return value.lower()
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import azure.functions as func
-from sqlalchemy import select
 
 from routes._http import endpoint, json_response, load_json
 from shared.auth import authenticate, require_admin
-from shared.devices import hash_device_key
+from shared.devices import device_for_key
 from shared.errors import Unauthorized, ValidationFailed
 from shared.ingestion.pipeline import parse_http_items, store_batch
-from shared.models import Device
 from shared.platform import Platform, get_platform
 
 bp = func.Blueprint()
@@ -19,7 +17,7 @@ MAX_ITEMS = 1000
 
 def _device_for_key(platform: Platform, key: str) -> str:
     with platform.readers() as session:
-        device_id = session.scalar(select(Device.id).where(Device.key_hash == hash_device_key(key)))
+        device_id = device_for_key(session, key)
     if device_id is None:
         raise Unauthorized("Unknown device key.")
     return device_id

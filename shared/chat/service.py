@@ -157,6 +157,14 @@ def get_history(
     return History([message_view(r) for r in rows], conversation.last_seq, has_more)
 
 
+def last_seqs(session: Session, conversation_ids: list[str] | None) -> dict[str, int]:
+    """Conversation id -> newest seq, for the given ids or every conversation."""
+    query = select(Conversation.id, Conversation.last_seq)
+    if conversation_ids is not None:
+        query = query.where(Conversation.id.in_(conversation_ids))
+    return {cid: int(seq) for cid, seq in session.execute(query)}
+
+
 def messages_between(
     session: Session, conversation_id: str, after_seq: int, up_to_seq: int | None = None
 ) -> list[MessageView]:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.ids import is_uuid
 from shared.metering import InvalidReading, Reading, validate_reading
 from shared.metering.readings import brief
 
-UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
 MIN_TIMESTAMP_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
-MAX_FUTURE_MS = 5 * 60 * 1000
 FIELDS = ("timestamp", "device_id", "measurement_value")
 # A reading is ~120 bytes of JSON; anything far larger is refused before it is parsed.
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -69,12 +65,10 @@ def parse_item(data: object, *, now_ms: int) -> Measurement | Rejection:
     if extra:
         return Rejection(f"unknown field(s): {', '.join(extra)}")
     device_id = data["device_id"]
-    if not isinstance(device_id, str) or not UUID_RE.match(device_id):
+    if not isinstance(device_id, str) or not is_uuid(device_id):
         return Rejection(f"device_id must be a UUID string, got {brief(device_id)}")
     try:
-        reading = validate_reading(
-            data["timestamp"], data["measurement_value"], now_ms=now_ms, max_future_ms=MAX_FUTURE_MS
-        )
+        reading = validate_reading(data["timestamp"], data["measurement_value"], now_ms=now_ms)
     except InvalidReading as exc:
         return Rejection(str(exc))
     except (OverflowError, ValueError):  # e.g. an integer too large for a float

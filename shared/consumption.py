@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shared.errors import FieldError, ValidationFailed
 from shared.models import Device, HourlyConsumption
 from shared.schemas import DayConsumption, HourValue
-from shared.usage.daily import refresh_days
 
 HOUR = timedelta(hours=1)
 MIN_DATE = date(2000, 1, 1)
@@ -159,30 +155,6 @@ def day_view(
         total_kwh=sum(stored.values()) if stored else None,
         hours=hours,
     )
-
-
-def write_hours(
-    session: Session, *, device_id: str, energy_by_hour: Mapping[datetime, float]
-) -> None:
-    """Upsert hourly totals (UTC hour starts, naive) for one device."""
-    if not energy_by_hour:
-        return
-    rows = [
-        {"device_id": device_id, "hour_start_utc": h, "energy_kwh": kwh}
-        for h, kwh in energy_by_hour.items()
-    ]
-    if session.get_bind().dialect.name == "sqlite":
-        stmt = sqlite_insert(HourlyConsumption).values(rows)
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["device_id", "hour_start_utc"],
-                set_={"energy_kwh": stmt.excluded.energy_kwh},
-            )
-        )
-    else:
-        my = mysql_insert(HourlyConsumption).values(rows)
-        session.execute(my.on_duplicate_key_update(energy_kwh=my.inserted.energy_kwh))
-    refresh_days(session, ((device_id, hour) for hour in energy_by_hour))
 
 
 def parse_zone(tz_name: str) -> ZoneInfo:

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, tuple_, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from shared.db import upsert
 from shared.metering import HOUR_MS, AlertState, AlertStep, HourTotal, MeterPoint, StoredAlert
 from shared.models import (
     Alert,
@@ -55,12 +54,7 @@ def load_devices(session: Session, device_ids: Iterable[str]) -> dict[str, Devic
 
 
 def _insert_ignore(session: Session, table: type, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
-    else:
-        session.execute(mysql_insert(table).prefix_with("IGNORE"), rows)
+    upsert(session, table, rows, keys=[c.name for c in table.__table__.primary_key])  # type: ignore[attr-defined]
 
 
 def lock_states(session: Session, device_ids: Sequence[str]) -> dict[str, MeterPoint | None]:
@@ -178,19 +172,14 @@ def save_states(session: Session, states: dict[str, tuple[MeterPoint, int]]) -> 
         }
         for d, (p, added) in states.items()
     ]
-    fields = ("last_timestamp_ms", "last_value_kwh", "last_register_kwh")
-    if session.get_bind().dialect.name == "sqlite":
-        lite = sqlite_insert(MeterState)
-        changes: dict[str, Any] = {f: lite.excluded[f] for f in fields}
-        changes["readings_count"] = MeterState.readings_count + lite.excluded.readings_count
-        session.execute(
-            lite.on_conflict_do_update(index_elements=["device_id"], set_=changes), rows
-        )
-    else:
-        my = mysql_insert(MeterState)
-        updates: dict[str, Any] = {f: my.inserted[f] for f in fields}
-        updates["readings_count"] = MeterState.readings_count + my.inserted.readings_count
-        session.execute(my.on_duplicate_key_update(**updates), rows)
+    upsert(
+        session,
+        MeterState,
+        rows,
+        keys=["device_id"],
+        replace=["last_timestamp_ms", "last_value_kwh", "last_register_kwh"],
+        add=["readings_count"],
+    )
 
 
 def load_totals(
@@ -227,23 +216,13 @@ def save_totals(session: Session, totals: dict[tuple[str, int], HourTotal]) -> N
         }
         for (d, h), total in totals.items()
     ]
-    if session.get_bind().dialect.name == "sqlite":
-        stmt = sqlite_insert(HourlyConsumption)
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["device_id", "hour_start_utc"],
-                set_={"energy_kwh": stmt.excluded.energy_kwh, "estimated": stmt.excluded.estimated},
-            ),
-            rows,
-        )
-    else:
-        my = mysql_insert(HourlyConsumption)
-        session.execute(
-            my.on_duplicate_key_update(
-                energy_kwh=my.inserted.energy_kwh, estimated=my.inserted.estimated
-            ),
-            rows,
-        )
+    upsert(
+        session,
+        HourlyConsumption,
+        rows,
+        keys=["device_id", "hour_start_utc"],
+        replace=["energy_kwh", "estimated"],
+    )
     refresh_days(session, [(d, hour_datetime(h)) for d, h in totals])  # the day rows
 
 

@@ -2,7 +2,7 @@
 
 `refresh_days` recomputes the day rows of the given (device, hour) pairs from the hourly rows,
 in the caller's transaction: call it wherever hourly rows are written (ingestion's
-`save_totals`, `shared.consumption.write_hours`). `rebuild_all` backfills every day row
+`save_totals`). `rebuild_all` backfills every day row
 (migration 0005, the benchmark's generated data). On MariaDB both run as one
 INSERT ... SELECT ... GROUP BY in the server; on SQLite the packing is done in Python.
 """

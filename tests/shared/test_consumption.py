@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.consumption import day_view, parse_day, write_hours
+from shared.consumption import day_view, parse_day
 from shared.db import transaction
 from shared.errors import ValidationFailed
-from tests.utils.factories import make_device
+from tests.utils.factories import make_device, write_hours
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -30,3 +32,15 @@ def make_device(session: Session, *, owner: User | None = None, max_kwh: float =
     )
     device, _key = devices.create_device(session, data=data)
     return device
+
+
+def write_hours(
+    session: Session, *, device_id: str, energy_by_hour: Mapping[datetime, float]
+) -> None:
+    """Store hourly totals (naive UTC hour starts) directly, as ingestion's writer does."""
+    from shared.ingestion.store import hour_ms, save_totals
+    from shared.metering import HourTotal
+
+    save_totals(
+        session, {(device_id, hour_ms(h)): HourTotal(kwh) for h, kwh in energy_by_hour.items()}
+    )

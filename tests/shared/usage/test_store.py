@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import Device, HourlyConsumption
 from shared.usage.daily import refresh_days
 from shared.usage.pricing import kwh_to_micro
 from shared.usage.store import read_hourly_series, read_series
+from tests.utils.factories import write_hours
 
 
 def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) -> None:

@@ -36,8 +36,8 @@ def api(platform: Platform) -> Api:
 @pytest.fixture(scope="package")
 def seed_hours(platform: Platform) -> Iterator[Any]:
     """Write hourly totals for a device straight into the platform's database."""
-    from shared.consumption import write_hours
     from shared.db import dispose_all, session_factory, transaction
+    from tests.utils.factories import write_hours
 
     factory = session_factory(platform.database_url)
 

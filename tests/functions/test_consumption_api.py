@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.consumption import write_hours
 from shared.db import transaction
 from tests.functions.conftest import Api
+from tests.utils.factories import write_hours
 
 
 def _seed(sessions: sessionmaker[Session], device_id: str, hours: dict[datetime, float]) -> None:

@@ -15,12 +15,12 @@ import pytest
 from greenbutton_objects import parse as gb_parse
 from sqlalchemy import update
 
-from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import HourlyConsumption
 from shared.usage.daily import refresh_days
 from tests.functions.conftest import Api
 from tests.functions.espi_schema import ESPI, load_types, violations
+from tests.utils.factories import write_hours
 
 ZONE = ZoneInfo("Europe/Bucharest")
 ATOM = "{http://www.w3.org/2005/Atom}"

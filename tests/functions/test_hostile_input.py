@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.consumption import write_hours
 from shared.db import transaction
 from shared.models import Device
 from tests.functions.conftest import Api
+from tests.utils.factories import write_hours
 
 DEEP = 100_000
 

@@ -24,6 +24,7 @@ import time
 import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -31,6 +32,8 @@ import pika
 from sqlalchemy import text
 
 from bench.common import REPO_ROOT, bench_env, free_port, fresh_mariadb, percentile
+from local.funchost.rabbitmq.topology import declare_topology
+from local.funchost.server import host_command
 from local.webpubsub.connstr import format_connection_string
 from shared.db import create_db_engine
 from shared.metering import Reading, hourly_energy
@@ -89,6 +92,13 @@ def wait_healthy(url: str, timeout: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not become healthy")
+
+
+def declare_queue(queue: str) -> None:
+    """Declare the measurements queue and its .dlq, as deployments do."""
+    conn = pika.BlockingConnection(pika.URLParameters(AMQP))
+    declare_topology(conn.channel(), queue)
+    conn.close()
 
 
 def publish(queue: str, messages: list[dict[str, object]]) -> float:
@@ -270,6 +280,7 @@ def main() -> None:
     args = parser.parse_args()
     url, rows = setup_database(args.clients)
     queue = f"bench_alerts_{uuid.uuid4().hex[:8]}"
+    declare_queue(queue)  # a deployment step: the RabbitMQ trigger never declares its queue
     twin_port, api_port = free_port(), free_port()
     connection = format_connection_string("127.0.0.1", twin_port, secrets.token_urlsafe(32))
     env = {
@@ -285,15 +296,11 @@ def main() -> None:
                 env,
             ),
             spawn(
-                [
-                    "local.funchost",
-                    "--app",
-                    "functions/function_app.py",
-                    "--port",
-                    str(api_port),
-                    "--log-level",
-                    os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-                ],
+                host_command(
+                    Path("functions/function_app.py"),
+                    api_port,
+                    log_level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+                )[2:],  # spawn() adds the interpreter and -m
                 env,
             ),
         ):

@@ -94,31 +94,29 @@ def _local_day(day: date, zone: ZoneInfo) -> LocalDay:
 
 def read_hours(
     session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
-) -> dict[datetime, float]:
-    """Return stored hourly totals of a device in [start_utc, end_utc)."""
+) -> tuple[dict[datetime, float], set[datetime]]:
+    """Stored hourly totals of a device in [start_utc, end_utc), and which are estimated.
+
+    One statement: the day view is the most frequent read, so one round trip matters.
+    """
     rows = session.execute(
-        select(HourlyConsumption.hour_start_utc, HourlyConsumption.energy_kwh).where(
+        select(
+            HourlyConsumption.hour_start_utc,
+            HourlyConsumption.energy_kwh,
+            HourlyConsumption.estimated,
+        ).where(
             HourlyConsumption.device_id == device_id,
             HourlyConsumption.hour_start_utc >= start_utc,
             HourlyConsumption.hour_start_utc < end_utc,
         )
     )
-    return {hour: kwh for hour, kwh in rows}
-
-
-def read_estimated_hours(
-    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
-) -> set[datetime]:
-    """Hours in [start_utc, end_utc) whose stored total is estimated (docs/alerts.md)."""
-    rows = session.scalars(
-        select(HourlyConsumption.hour_start_utc).where(
-            HourlyConsumption.device_id == device_id,
-            HourlyConsumption.hour_start_utc >= start_utc,
-            HourlyConsumption.hour_start_utc < end_utc,
-            HourlyConsumption.estimated.is_(True),
-        )
-    )
-    return set(rows)
+    stored: dict[datetime, float] = {}
+    estimated: set[datetime] = set()
+    for hour, kwh, is_estimated in rows:
+        stored[hour] = kwh
+        if is_estimated:
+            estimated.add(hour)
+    return stored, estimated
 
 
 def day_view(
@@ -129,12 +127,7 @@ def day_view(
     Estimated hours are flagged; the hour containing `now` (naive UTC) is in progress.
     """
     start, end = local_day.start_utc, local_day.end_utc
-    stored = read_hours(session, device_id=device.id, start_utc=start, end_utc=end)
-    estimated = (
-        read_estimated_hours(session, device_id=device.id, start_utc=start, end_utc=end)
-        if stored
-        else set()
-    )
+    stored, estimated = read_hours(session, device_id=device.id, start_utc=start, end_utc=end)
     current = (now or datetime.now(UTC).replace(tzinfo=None)).replace(
         minute=0, second=0, microsecond=0
     )

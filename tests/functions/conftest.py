@@ -91,9 +91,15 @@ class Api:
         return dict(r.json())
 
 
+SILENCE_TIMER_OFF = "AzureWebJobs.scan_silent_meters.Disabled"
+
+
 @contextmanager
 def serve_api(database_url: str, **env: str) -> Iterator[str]:
     """Serve functions/function_app.py through the local host; yield the /api base URL."""
+    # Tests drive the silent-meter scan themselves; the host's own 5-minute tick could run it
+    # first, so the timer is off unless a caller turns it on (Azure's per-function switch).
+    env = {SILENCE_TIMER_OFF: "true", **env}
     saved = {name: os.environ.get(name) for name in ("DATABASE_URL", *env)}
     os.environ.update(DATABASE_URL=database_url, **env)
     reset_platform()

@@ -26,6 +26,7 @@ from local.funchost.cors import CorsPolicy, is_preflight
 from local.funchost.httpio import problem_response, to_func_request, to_web_response
 from local.funchost.invoke import RETURN, InvocationResult, invoke, is_output
 from local.funchost.queue_values import Body, QueueInvocationError, trigger_values
+from local.funchost.routes import split_path
 from local.funchost.timer import TimerRunner, is_timer
 from local.funchost.worker_index import validate_app
 
@@ -72,10 +73,11 @@ class FunctionHost:
 
     def find_route(self, method: str, raw_path: str) -> tuple[HttpFunction, dict[str, str]] | None:
         """The most specific HTTP function accepting `method` at `raw_path`, with route values."""
+        pieces = split_path(raw_path)  # decoded once, not once per template
         for function in self.catalog.http:
             if not function.allows(method):
                 continue
-            values = function.template.match(raw_path)
+            values = function.template.match_pieces(pieces)
             if values is not None:
                 return function, values
         return None

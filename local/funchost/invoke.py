@@ -77,7 +77,7 @@ async def bind_arguments(
     """Build keyword arguments by parameter name: trigger, bindings, `context`."""
     by_name = {str(binding["name"]): binding for binding in function.bindings}
     kwargs: dict[str, Any] = {}
-    for name, param in inspect.signature(function.user_function).parameters.items():
+    for name, param in _parameters(function.user_function):
         if name == function.trigger_arg:
             kwargs[name] = trigger_value
         elif name in by_name:
@@ -87,6 +87,12 @@ async def bind_arguments(
         elif param.default is inspect.Parameter.empty and param.kind not in _SKIPPABLE_KINDS:
             raise BindingError(f"parameter {name!r} of function {function.name!r} has no binding")
     return kwargs
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters(user_function: Any) -> tuple[tuple[str, inspect.Parameter], ...]:
+    """A function's parameters, read once (the worker also inspects a function once, at load)."""
+    return tuple(inspect.signature(user_function).parameters.items())
 
 
 async def _bind_one(

@@ -26,6 +26,10 @@ class RouteTemplate:
         """Match a raw (still percent-encoded) path; a leading/trailing slash is ignored."""
         return match_segments(self.segments, split_path(path))
 
+    def match_pieces(self, pieces: Sequence[str]) -> dict[str, str] | None:
+        """Match a path already split by `split_path` (split once, try every template)."""
+        return match_segments(self.segments, pieces)
+
 
 def compile_route(template: str) -> RouteTemplate:
     """Compile a route template such as `items/{category:alpha}/{id:int?}`."""

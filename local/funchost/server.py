@@ -114,7 +114,9 @@ async def start_host(
     host: FunctionHost, *, bind: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, int]:
     """Start serving `host`; returns the runner (call `cleanup()` to stop) and the real port."""
-    runner = web.AppRunner(host.web_app())
+    # No aiohttp access log: Core Tools logs each invocation ("Executed 'Functions.x'"), not
+    # each HTTP request, and formatting one more line per request cost ~0.1 ms of the loop.
+    runner = web.AppRunner(host.web_app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, bind, port)
     try:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from shared.errors import FieldError, ValidationFailed
+from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.models import Device, HourlyConsumption
 from shared.schemas import DayConsumption, HourValue
 
@@ -128,6 +128,73 @@ def day_view(
     """
     start, end = local_day.start_utc, local_day.end_utc
     stored, estimated = read_hours(session, device_id=device.id, start_utc=start, end_utc=end)
+    return build_day(device.id, device.max_hourly_kwh, local_day, stored, estimated, now)
+
+
+_HOUR = HourlyConsumption.hour_start_utc
+# Built once (composing a statement costs more CPU than a small query): the device row, outer
+# joined to the day's hours, so an unknown device gives no row and a day without data one row.
+_DAY = (
+    select(Device.max_hourly_kwh, _HOUR, HourlyConsumption.energy_kwh, HourlyConsumption.estimated)
+    .select_from(Device)
+    .outerjoin(
+        HourlyConsumption,
+        and_(
+            HourlyConsumption.device_id == Device.id,
+            # typed binds: SQLite compares the stored text form of a DateTime
+            bindparam("start", type_=_HOUR.type) <= _HOUR,
+            bindparam("end", type_=_HOUR.type) > _HOUR,
+        ),
+    )
+    .where(Device.id == bindparam("device"))
+)
+_OWNED_DAY = _DAY.where(Device.owner_id == bindparam("owner"))
+
+
+def device_day_view(
+    session: Session,
+    *,
+    device_id: str,
+    owner_id: str | None,
+    local_day: LocalDay,
+    now: datetime | None = None,
+) -> DayConsumption:
+    """The day view of a device by id, in one statement: the device row and the day's hours.
+
+    `owner_id` set: only that owner's device (another owner's is NotFound, as
+    `devices.get_owned_device`); None: any device (administrators, as `devices.get_device`).
+    """
+    params = {
+        "device": device_id,
+        "owner": owner_id,
+        "start": local_day.start_utc,
+        "end": local_day.end_utc,
+    }
+    query = _DAY if owner_id is None else _OWNED_DAY
+    rows = session.connection().execute(query, params).all()
+    if not rows:
+        mine = "" if owner_id is None else " among your devices"
+        raise NotFound(f"No device with id {device_id}{mine}.")
+    stored: dict[datetime, float] = {}
+    estimated: set[datetime] = set()
+    for _max, start, kwh, is_estimated in rows:
+        if start is None:  # the device has no hour in this day (the outer join's one row)
+            continue
+        stored[start] = kwh
+        if is_estimated:
+            estimated.add(start)
+    return build_day(device_id, rows[0][0], local_day, stored, estimated, now)
+
+
+def build_day(
+    device_id: str,
+    max_hourly_kwh: float,
+    local_day: LocalDay,
+    stored: dict[datetime, float],
+    estimated: set[datetime],
+    now: datetime | None = None,
+) -> DayConsumption:
+    """The day view from a day's stored hours (pure)."""
     current = (now or datetime.now(UTC).replace(tzinfo=None)).replace(
         minute=0, second=0, microsecond=0
     )
@@ -141,10 +208,10 @@ def day_view(
         for hour in local_day.hour_starts_utc()
     ]
     return DayConsumption(
-        device_id=device.id,
+        device_id=device_id,
         date=local_day.day.isoformat(),
         tz=local_day.zone.key,
-        max_hourly_kwh=device.max_hourly_kwh,
+        max_hourly_kwh=max_hourly_kwh,
         total_kwh=sum(stored.values()) if stored else None,
         hours=hours,
     )

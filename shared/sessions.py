@@ -55,7 +55,12 @@ def start(
 
 
 def _live(row: AuthSession | None, now: datetime) -> bool:
-    return row is not None and row.revoked_at is None and row.expires_at > now
+    return row is not None and live(row.expires_at, row.revoked_at, now)
+
+
+def live(expires_at: datetime | None, revoked_at: datetime | None, now: datetime) -> bool:
+    """True for a session row that exists (expires_at set), is not revoked and has not expired."""
+    return expires_at is not None and revoked_at is None and expires_at > now
 
 
 def rotate(

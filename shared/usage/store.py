@@ -6,11 +6,13 @@ from bisect import bisect_left
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from shared.errors import NotFound
 from shared.models import (
     DailyConsumption,
+    Device,
     DeviceTariff,
     HourlyConsumption,
     Tariff,
@@ -23,6 +25,38 @@ HOUR = timedelta(hours=1)
 FULL_DAY = ",".join(str(h) for h in range(24))
 
 
+# Statements built once: composing one costs more CPU than running it through PyMySQL.
+_DAYS = (
+    select(
+        DailyConsumption.day_utc,
+        DailyConsumption.hours,
+        DailyConsumption.micros,
+        DailyConsumption.estimated,
+    )
+    .where(
+        DailyConsumption.device_id == bindparam("device"),
+        DailyConsumption.day_utc >= bindparam("first"),
+        DailyConsumption.day_utc <= bindparam("last"),
+    )
+    .order_by(DailyConsumption.day_utc)
+)
+_HISTORY = (
+    select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
+    .where(DeviceTariff.device_id == bindparam("device"))
+    .order_by(DeviceTariff.effective_from_utc)
+)
+# The device row outer joined to its tariff history: no row = no such device (or not the
+# owner's); one row with a null tariff = a device without tariffs.
+_DEVICE_HISTORY = (
+    select(Device.id, DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
+    .select_from(Device)
+    .outerjoin(DeviceTariff, DeviceTariff.device_id == Device.id)
+    .where(Device.id == bindparam("device"))
+    .order_by(DeviceTariff.effective_from_utc)
+)
+_OWNED_DEVICE_HISTORY = _DEVICE_HISTORY.where(Device.owner_id == bindparam("owner"))
+
+
 def read_series(
     session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
 ) -> HourSeries:
@@ -33,20 +67,8 @@ def read_series(
     """
     first_day = start_utc.date()
     last_day = (end_utc - timedelta(microseconds=1)).date()
-    rows = session.execute(
-        select(
-            DailyConsumption.day_utc,
-            DailyConsumption.hours,
-            DailyConsumption.micros,
-            DailyConsumption.estimated,
-        )
-        .where(
-            DailyConsumption.device_id == device_id,
-            DailyConsumption.day_utc >= first_day,
-            DailyConsumption.day_utc <= last_day,
-        )
-        .order_by(DailyConsumption.day_utc)
-    ).all()
+    params = {"device": device_id, "first": first_day, "last": last_day}
+    rows = session.connection().execute(_DAYS, params).all()  # Core: no ORM entities
     shift = start_utc.hour
     span = int((end_utc - start_utc) / HOUR)
     offsets: list[int] = []
@@ -129,11 +151,30 @@ def tariff_rule(session: Session, tariff: Tariff) -> TariffRule:
 
 def load_assignments(session: Session, *, device_id: str) -> list[Assignment]:
     """A device's tariff history (oldest first) with each tariff's rule."""
-    rows = session.execute(
-        select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
-        .where(DeviceTariff.device_id == device_id)
-        .order_by(DeviceTariff.effective_from_utc)
-    ).all()
+    rows = session.connection().execute(_HISTORY, {"device": device_id}).all()
+    return _assignments(session, [(effective, tariff_id) for effective, tariff_id in rows])
+
+
+def device_assignments(
+    session: Session, *, device_id: str, owner_id: str | None
+) -> list[Assignment]:
+    """The device's tariff history, in the statement that checks the device exists.
+
+    `owner_id` set: only that owner's device (another owner's is NotFound, as
+    `devices.get_owned_device`); None: any device (administrators, as `devices.get_device`).
+    """
+    query = _DEVICE_HISTORY if owner_id is None else _OWNED_DEVICE_HISTORY
+    rows = session.connection().execute(query, {"device": device_id, "owner": owner_id}).all()
+    if not rows:
+        mine = "" if owner_id is None else " among your devices"
+        raise NotFound(f"No device with id {device_id}{mine}.")
+    return _assignments(
+        session,
+        [(effective, tariff_id) for _, effective, tariff_id in rows if tariff_id is not None],
+    )
+
+
+def _assignments(session: Session, rows: list[tuple[datetime, str]]) -> list[Assignment]:
     out = []
     for effective, tariff_id in rows:
         rule = _RULES.get(tariff_id)

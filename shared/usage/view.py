@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from shared.models import Device
 from shared.usage.aggregate import HourCosts, HourSeries, bucket_totals, grand_total, hour_costs
 from shared.usage.periods import Period
-from shared.usage.pricing import format_cost, micro_to_kwh
+from shared.usage.pricing import Assignment, format_cost, micro_to_kwh
 from shared.usage.schemas import RangeBucket, RangeConsumption
-from shared.usage.store import load_assignments, read_series
+from shared.usage.store import device_assignments, load_assignments, read_series
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,14 @@ class PricedPeriod:
 def priced_period(session: Session, *, device: Device, period: Period) -> PricedPeriod:
     """Read the period's hours and price them under the device's tariff history."""
     assignments = load_assignments(session, device_id=device.id)
+    return _priced(session, device.id, assignments, period)
+
+
+def _priced(
+    session: Session, device_id: str, assignments: list[Assignment], period: Period
+) -> PricedPeriod:
     series = read_series(
-        session, device_id=device.id, start_utc=period.start_utc, end_utc=period.end_utc
+        session, device_id=device_id, start_utc=period.start_utc, end_utc=period.end_utc
     )
     currency = assignments[-1].rule.currency if assignments else None
     return PricedPeriod(period, series, hour_costs(series, assignments), currency)
@@ -44,7 +50,18 @@ def _cost(units: int | None) -> str | None:
 
 def range_view(session: Session, *, device: Device, period: Period) -> RangeConsumption:
     """Build the range view: one bucket per hour/day/week/month, sums exact."""
-    priced = priced_period(session, device=device, period=period)
+    return _range(device.id, period, priced_period(session, device=device, period=period))
+
+
+def device_range_view(
+    session: Session, *, device_id: str, owner_id: str | None, period: Period
+) -> RangeConsumption:
+    """The range view of a device by id (owner_id None: any device), two statements in all."""
+    assignments = device_assignments(session, device_id=device_id, owner_id=owner_id)
+    return _range(device_id, period, _priced(session, device_id, assignments, period))
+
+
+def _range(device_id: str, period: Period, priced: PricedPeriod) -> RangeConsumption:
     totals = bucket_totals(period, priced.series, priced.costs)
     total = grand_total(totals)
     buckets = [
@@ -58,7 +75,7 @@ def range_view(session: Session, *, device: Device, period: Period) -> RangeCons
         for bucket, t in zip(period.buckets, totals, strict=True)
     ]
     return RangeConsumption(
-        device_id=device.id,
+        device_id=device_id,
         tz=period.zone.key,
         group_by=period.group_by,  # type: ignore[arg-type]
         from_date=period.first.isoformat(),

@@ -32,6 +32,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 # not documented). Azure Database for MySQL's roots (DigiCert Global Root G2, Microsoft RSA
 # Root Certificate Authority 2017) are in it; tests/shared/test_db_tls.py checks that.
 CERTIFI_CA = "certifi"
+GROUP_CONCAT_MAX = 16 * 1024 * 1024
 
 
 def resolve_ca_bundle(parsed: URL) -> URL:
@@ -62,6 +63,9 @@ def create_db_engine(url: str, *, pool_size: int = 20, read_only: bool = False) 
         return engine
     return create_engine(
         parsed,
+        # Range reads pack a year of day rows into one GROUP_CONCAT (~100 KB, shared/usage/
+        # store.py); MySQL's default group_concat_max_len is 1 KB (MariaDB's 1 MB).
+        connect_args={"init_command": f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}"},
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,  # readers too: a connection the server dropped must not 500

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
@@ -40,6 +41,17 @@ _DAYS = (
     )
     .order_by(DailyConsumption.day_utc)
 )
+# MySQL/MariaDB: the same day rows packed into one text by the server. PyMySQL decodes each row
+# of a result in Python (~10 us a row), so a year of 366 rows cost ~3.5 ms to read and one row
+# ~0.5 ms. COUNT(*) tells whether the text is whole: GROUP_CONCAT cuts at group_concat_max_len
+# (shared/db.py raises it per connection; MySQL's default is 1 KB), and a cut text falls back to
+# the plain rows.
+_PACKED_DAYS = text(
+    "SELECT COUNT(*), GROUP_CONCAT(CONCAT(day_utc, '|', hours, '|', micros, '|', "
+    "COALESCE(estimated, '')) ORDER BY day_utc SEPARATOR ';') FROM daily_consumption "
+    "WHERE device_id = :device AND day_utc >= :first AND day_utc <= :last"
+)
+DayRow = tuple[date, str, str, str | None]
 _HISTORY = (
     select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
     .where(DeviceTariff.device_id == bindparam("device"))
@@ -67,8 +79,7 @@ def read_series(
     """
     first_day = start_utc.date()
     last_day = (end_utc - timedelta(microseconds=1)).date()
-    params = {"device": device_id, "first": first_day, "last": last_day}
-    rows = session.connection().execute(_DAYS, params).all()  # Core: no ORM entities
+    rows = _day_rows(session, device_id, first_day, last_day)
     shift = start_utc.hour
     span = int((end_utc - start_utc) / HOUR)
     offsets: list[int] = []
@@ -88,6 +99,23 @@ def read_series(
         offsets, micros = offsets[low:high], micros[low:high]
     estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
     return HourSeries(start_utc, offsets, micros, estimated_flags)
+
+
+def _day_rows(session: Session, device_id: str, first: date, last: date) -> Iterable[DayRow]:
+    """The device's day rows from `first` to `last`, ascending (Core: no ORM entities)."""
+    connection = session.connection()
+    params = {"device": device_id, "first": first, "last": last}
+    if connection.dialect.name in ("mysql", "mariadb"):
+        count, packed = connection.execute(_PACKED_DAYS, params).one()
+        records = packed.split(";") if packed else []
+        if len(records) == count:
+            return [_unpack(record) for record in records]
+    return [(d, h, m, e) for d, h, m, e in connection.execute(_DAYS, params)]
+
+
+def _unpack(record: str) -> DayRow:
+    day, hours, micros, estimated = record.split("|")
+    return date.fromisoformat(day), hours, micros, estimated or None
 
 
 def read_hourly_series(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import transaction
+from shared.db import GROUP_CONCAT_MAX, transaction
 from shared.models import Device, HourlyConsumption
 from shared.usage.daily import refresh_days
 from shared.usage.pricing import kwh_to_micro
@@ -59,3 +60,27 @@ def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) ->
     assert series.micros[1] == 1  # floor(0.5 + 0.5)
     assert [series.offsets[i] for i, e in enumerate(series.estimated) if e] == [6]
     assert later.offsets == [] and later.micros == []
+
+
+def test_a_cut_packed_read_falls_back_to_the_rows(sessions: sessionmaker[Session]) -> None:
+    """MySQL/MariaDB: a GROUP_CONCAT cut at group_concat_max_len is noticed, never parsed."""
+    start = datetime(2026, 3, 1)
+    values = {start + timedelta(hours=i): 0.25 + i / 1000 for i in range(0, 24 * 5, 5)}
+    with transaction(sessions) as session:
+        if session.get_bind().dialect.name == "sqlite":
+            pytest.skip("SQLite reads the day rows as rows")
+        device = Device(description="d", address="a", max_hourly_kwh=1.0, key_hash="x" * 64)
+        session.add(device)
+        session.flush()
+        write_hours(session, device_id=device.id, energy_by_hour=values)
+        device_id = device.id
+    end = start + timedelta(days=5)
+    with sessions() as session:
+        whole = read_series(session, device_id=device_id, start_utc=start, end_utc=end)
+        session.execute(text("SET SESSION group_concat_max_len = 40"))  # cuts the first day
+        try:
+            cut = read_series(session, device_id=device_id, start_utc=start, end_utc=end)
+        finally:
+            session.execute(text(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}"))
+        rows = read_hourly_series(session, device_id=device_id, start_utc=start, end_utc=end)
+    assert whole == rows and cut == rows and len(rows.offsets) == len(values)

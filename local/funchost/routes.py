@@ -16,6 +16,10 @@ class RouteTemplate:
 
     template: str
     segments: tuple[Segment, ...]
+    # How many path pieces can match at all (None: any number, a catch-all): a cheap test
+    # before the segment by segment match, which the host runs for every template it tries.
+    min_pieces: int = 0
+    max_pieces: int | None = None
 
     @property
     def precedence(self) -> tuple[int, ...]:
@@ -24,10 +28,13 @@ class RouteTemplate:
 
     def match(self, path: str) -> dict[str, str] | None:
         """Match a raw (still percent-encoded) path; a leading/trailing slash is ignored."""
-        return match_segments(self.segments, split_path(path))
+        return self.match_pieces(split_path(path))
 
     def match_pieces(self, pieces: Sequence[str]) -> dict[str, str] | None:
         """Match a path already split by `split_path` (split once, try every template)."""
+        count = len(pieces)
+        if count < self.min_pieces or (self.max_pieces is not None and count > self.max_pieces):
+            return None
         return match_segments(self.segments, pieces)
 
 
@@ -37,7 +44,14 @@ def compile_route(template: str) -> RouteTemplate:
         segments = parse_segments(template)
     except (RouteTemplateError, ConstraintError) as exc:
         raise RouteTemplateError(f"invalid route template {template!r}: {exc}") from exc
-    return RouteTemplate(template, tuple(segments))
+    required = [i + 1 for i, segment in enumerate(segments) if not segment.skippable]
+    catch_all = any(s.parameter is not None and s.parameter.catch_all for s in segments)
+    return RouteTemplate(
+        template,
+        tuple(segments),
+        min_pieces=max(required, default=0),
+        max_pieces=None if catch_all else len(segments),
+    )
 
 
 def join_route(prefix: str, route: str) -> str:

@@ -11,6 +11,7 @@ from routes import (
     devices,
     docs,
     health,
+    housekeeping,
     ingest,
     me,
     measurements,
@@ -37,5 +38,6 @@ for blueprint in (
     docs.bp,
     console.bp,
     silence.bp,
+    housekeeping.bp,
 ):
     app.register_functions(blueprint)

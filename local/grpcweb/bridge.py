@@ -111,20 +111,30 @@ class Reply:
                 self.response.headers.add(key, value)
         await self.response.prepare(self.request)
 
-    async def frame(self, payload: bytes, flag: int = 0) -> None:
+    def _encode(self, payload: bytes, flag: int = 0) -> bytes:
         data = encode_frame(payload, flag)
-        await self.response.write(base64.b64encode(data) if self.text else data)
+        return base64.b64encode(data) if self.text else data
 
-    async def finish(self, code: int, message: str, trailing: Any = ()) -> web.StreamResponse:
+    async def frame(self, payload: bytes, flag: int = 0) -> None:
+        await self.response.write(self._encode(payload, flag))
+
+    async def finish(
+        self, code: int, message: str, trailing: Any = (), *, last: bytes | None = None
+    ) -> web.StreamResponse:
+        """End the response with its status; last is a final message sent in the same write
+        (a unary answer: headers, message, trailers and the end of the body in one packet)."""
         if not self.started:  # trailers-only: the status travels in the headers, body empty
             self.response.headers["grpc-status"] = str(code)
             if message:
                 self.response.headers["grpc-message"] = percent_encode(message)
             await self.response.prepare(self.request)
-        else:
-            pairs = [(k, v) for k, v in trailing or () if isinstance(v, str)]
-            await self.frame(trailer_block(code, message, pairs), TRAILERS)
-        await self.response.write_eof()
+            await self.response.write_eof()
+            return self.response
+        pairs = [(k, v) for k, v in trailing or () if isinstance(v, str)]
+        body = self._encode(trailer_block(code, message, pairs), TRAILERS)
+        if last is not None:
+            body = self._encode(last) + body
+        await self.response.write_eof(body)
         return self.response
 
 
@@ -156,8 +166,7 @@ async def relay_unary(request: web.Request, reply: Reply, message: bytes) -> web
     try:
         response = await call
         await reply.start(await call.initial_metadata())
-        await reply.frame(response)
-        return await reply.finish(0, "", await call.trailing_metadata())
+        return await reply.finish(0, "", await call.trailing_metadata(), last=response)
     except grpc.aio.AioRpcError as error:
         code = error.code().value[0]
         if error.initial_metadata():  # headers came before the status: not trailers-only

@@ -9,6 +9,11 @@ import logging
 from aiohttp import web
 
 from local.grpcweb.bridge import create_app, unary_methods
+from shared.gctune import settle_after_start
+
+
+async def _settle(_: web.Application) -> None:
+    settle_after_start()
 
 
 def main() -> None:
@@ -37,6 +42,7 @@ def main() -> None:
     )
     unary = unary_methods(*(importlib.import_module(m).DESCRIPTOR for m in args.proto_module))
     app = create_app(args.upstream, allow_origins=args.allow_origin, unary=unary)
+    app.on_startup.append(_settle)
     # No access log line per call (as Envoy by default); errors are still logged.
     web.run_app(
         app,

@@ -88,8 +88,9 @@ async def start_pubsub_twin(bind: str, port: int) -> tuple[web.AppRunner | None,
 
 async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, web.AppRunner, int]:
     """Start the gRPC chat service and the gRPC-Web bridge in front of it."""
+    from chat_container.gen.energy.chat.v1 import chat_pb2
     from chat_container.server import ChatConfig, start_server
-    from local.grpcweb.bridge import create_app
+    from local.grpcweb.bridge import create_app, unary_methods
     from shared.platform import get_platform
 
     platform = get_platform()
@@ -98,7 +99,10 @@ async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, 
         platform=platform,
         rabbitmq_url=platform.settings.RABBITMQ_URL,
     )
-    runner = web.AppRunner(create_app(f"{bind}:{chat.port}"), shutdown_timeout=SHUTDOWN_GRACE_S)
+    runner = web.AppRunner(
+        create_app(f"{bind}:{chat.port}", unary=unary_methods(chat_pb2.DESCRIPTOR)),
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+    )
     await runner.setup()
     await web.TCPSite(runner, bind, bridge_port).start()
     return chat, runner, int(runner.addresses[0][1])

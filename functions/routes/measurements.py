@@ -10,9 +10,10 @@ from shared.devices import device_for_key
 from shared.errors import Unauthorized, ValidationFailed
 from shared.ingestion.pipeline import parse_http_items, store_batch
 from shared.platform import Platform, get_platform
+from shared.schemas import MAX_BATCH_ITEMS
 
 bp = func.Blueprint()
-MAX_ITEMS = 1000
+MAX_ITEMS = MAX_BATCH_ITEMS
 
 
 def _device_for_key(platform: Platform, key: str) -> str:

@@ -214,12 +214,11 @@ EpochMs = Annotated[
 ]
 
 
+# The one measurement contract: `shared.ingestion.messages` validates queue bodies and HTTP
+# items with this model, and the OpenAPI document shows it (its docstring is the description).
 class MeasurementIn(_Input):
-    """One meter reading: a queue message body or an item of POST /measurements.
-
-    The ingestion parser (`shared.ingestion.messages`) validates with this model; every field
-    is required, unknown fields are refused, and nothing is coerced (a string "3" is no number).
-    """
+    """One meter reading: a queue message body or an item of POST /measurements. Every field
+    is required, unknown fields are refused and nothing is coerced ("3" is not a number)."""
 
     timestamp: EpochMs
     device_id: Uuid

@@ -19,7 +19,6 @@ from shared.metering import InvalidReading, Reading, validate_reading
 from shared.metering.readings import brief
 from shared.schemas import MIN_TIMESTAMP_MS, MeasurementIn
 
-FIELDS = tuple(MeasurementIn.model_fields)
 # A reading is ~120 bytes of JSON; anything far larger is refused before it is parsed.
 MAX_MESSAGE_BYTES = 16 * 1024
 # A dead letter keeps this much of the original message (and says how big it was), so a
@@ -53,7 +52,7 @@ def parse_body(body: str | bytes, *, now_ms: int) -> Measurement | Rejection:
         message = MeasurementIn.model_validate_json(body)
     except ValidationError as exc:
         return Rejection(rejection_reason(exc.errors(include_url=False)))
-    except ValueError as exc:  # e.g. a str holding a lone surrogate, which no JSON text can
+    except ValueError as exc:  # defensive: pydantic reports bad text as a ValidationError
         return Rejection(f"malformed JSON: {exc}")
     return _measurement(message, now_ms)
 

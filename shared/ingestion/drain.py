@@ -10,11 +10,18 @@ stores everything in one transaction, publishes the dead letters, and only then 
 the drained messages. The trigger's own message is acknowledged by the runtime when the
 function returns.
 
+While a batch is being stored (on a worker thread), the invocation keeps consuming the next
+one, so the broker's delivery overlaps the database's work; the next batch is stored once the
+previous one is settled, and the invocation ends when the queue stays idle (or after
+`max_invocation_s`). Every batch is still one transaction, acknowledged only after its commit.
+
 Nothing is acknowledged before it is stored: if the process dies, the drained messages are
 redelivered by the broker (their channel closes with them) and the trigger's message is
 redelivered by the runtime; readings are idempotent, so a replay stores nothing twice. A
-systemic failure (database down) requeues the drained messages and raises, so the runtime
-retries the trigger's message as it would any failed invocation.
+systemic failure (database down) requeues the drained messages; it raises when the trigger's
+own batch failed, so the runtime retries that message as it would any failed invocation, and
+otherwise ends the invocation (the trigger's message is stored; the requeued ones trigger
+another).
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -44,6 +54,7 @@ class DrainOptions:
 
     max_batch: int = 2000  # messages per transaction, the trigger's included
     idle_wait_s: float = 0.01  # stop draining after this long without a message
+    max_invocation_s: float = 30.0  # start no new batch after this long in one invocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +81,53 @@ class RabbitDrain:
         self._connection: pika.BlockingConnection | None = None
         self._consumer: BlockingChannel | None = None
         self._publisher: BlockingChannel | None = None
+        self._deliveries: Iterator[tuple[Any, Any, Any]] | None = None
+        self._store = ThreadPoolExecutor(1, thread_name_prefix=f"ingest-store:{queue}")
 
     def run(self, trigger_body: bytes, handle: BatchHandler) -> int:
-        """Store the trigger's message with the drained ones; returns the batch size.
+        """Store the trigger's message with the drained ones; returns how many were stored.
 
-        Raises when storing fails (the drained messages are requeued first) or when the
-        trigger's own dead letter cannot be published (the runtime then retries it).
+        Raises when storing the trigger's batch fails (the drained messages are requeued
+        first) or when the trigger's own dead letter cannot be published (the runtime then
+        retries it).
         """
         with self._lock:
-            drained = self._take()
-            bodies = [trigger_body, *(item.body for item in drained)]
             try:
-                letters = handle(bodies)
+                return self._run(trigger_body, handle)
+            finally:
+                self._stop_consuming()
+
+    def _run(self, trigger_body: bytes, handle: BatchHandler) -> int:
+        deadline = time.monotonic() + self.options.max_invocation_s
+        batch = self._take(None)
+        storing = self._store.submit(handle, [trigger_body, *(item.body for item in batch)])
+        done, first = 0, True
+        while True:
+            following = self._take(storing) if time.monotonic() < deadline else []
+            try:
+                letters = list(storing.result())
             except BaseException:
-                self._release(drained)
-                raise
-            self._settle(drained, list(letters[1:]))
-            if letters[0] is not None:
-                self._publish_letter(letters[0])
-            return len(bodies)
+                self._release([*batch, *following])
+                if first:
+                    raise
+                logger.warning("storing a drained batch of %s failed; requeued", self.queue)
+                return done
+            if first:
+                self._settle(batch, letters[1:])
+                if letters[0] is not None:
+                    try:
+                        self._publish_letter(letters[0])
+                    except DeadLetterError:
+                        self._release(following)
+                        raise
+                done, first = len(batch) + 1, False
+            else:
+                self._settle(batch, letters)
+                done += len(batch)
+            if not following:
+                return done
+            batch = following
+            storing = self._store.submit(handle, [item.body for item in batch])
 
     def close(self) -> None:
         """Close the drain's connection."""
@@ -111,37 +150,58 @@ class RabbitDrain:
         assert self._consumer is not None and self._publisher is not None
         return self._consumer, self._publisher
 
-    def _take(self) -> list[Drained]:
+    def _take(self, storing: Future[Sequence[str | None]] | None) -> list[Drained]:
+        """Take up to a batch; while `storing` runs, stop early once it is done.
+
+        The first take of an invocation (no `storing`) replaces a connection that idled out
+        once; a later one gives up on a broker error (the unsettled messages are requeued by
+        the broker when their channel closes).
+        """
         want = self.options.max_batch - 1
         if want <= 0:
             return []
-        for attempt in (1, 2):  # a connection that idled out is replaced once
+        for attempt in (1, 2):
             try:
-                return self._consume(want)
+                return self._consume(want, storing)
             except BROKER_ERRORS as exc:
                 self._disconnect()
-                if attempt == 2:
+                if attempt == 2 or storing is not None:
                     logger.warning(
-                        "drain of %s unavailable (%s); one message only", self.queue, exc
+                        "drain of %s unavailable (%s); no more messages taken", self.queue, exc
                     )
+                    break
         return []
 
-    def _consume(self, want: int) -> list[Drained]:
-        consumer, _ = self._channels()
-        consumer.basic_qos(prefetch_count=want)
+    def _consume(self, want: int, storing: Future[Sequence[str | None]] | None) -> list[Drained]:
+        if self._deliveries is None:
+            consumer, _ = self._channels()
+            # Room for the batch being stored and the next one: both are unacknowledged.
+            consumer.basic_qos(prefetch_count=min(2 * want, 65535))
+            self._deliveries = consumer.consume(
+                self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
+            )
         taken: list[Drained] = []
-        for method, _properties, body in consumer.consume(
-            self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
-        ):
+        for method, _properties, body in self._deliveries:
             if method is None:
                 break
             taken.append(Drained(int(method.delivery_tag), body))
-            if len(taken) >= want:
+            if len(taken) >= want or (storing is not None and storing.done()):
                 break
-        consumer.cancel()  # requeues what was delivered to us but not yet taken
         return taken
 
+    def _stop_consuming(self) -> None:
+        """Cancel the consumer; what was delivered but not taken goes back to the queue."""
+        deliveries, self._deliveries = self._deliveries, None
+        if deliveries is None or self._consumer is None:
+            return
+        try:
+            self._consumer.cancel()
+        except BROKER_ERRORS as exc:
+            logger.warning("drain of %s could not cancel its consumer (%s)", self.queue, exc)
+            self._disconnect()
+
     def _release(self, drained: list[Drained]) -> None:
+        """Requeue every unacknowledged message up to the last one given."""
         if not drained or self._consumer is None:
             return
         with contextlib.suppress(*BROKER_ERRORS):  # a lost channel requeues them anyway
@@ -152,7 +212,9 @@ class RabbitDrain:
         if not drained:
             return
         consumer = self._consumer
-        assert consumer is not None
+        if consumer is None:  # the channel was lost: the broker requeued them
+            logger.warning("drain of %s lost its channel before settling", self.queue)
+            return
         try:
             rejected: set[int] = set()
             for item, letter in zip(drained, letters, strict=True):
@@ -199,6 +261,7 @@ class RabbitDrain:
 
     def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
+        self._deliveries = None
         self._consumer = self._publisher = None
         if connection is not None and connection.is_open:
             with contextlib.suppress(*BROKER_ERRORS):

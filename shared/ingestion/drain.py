@@ -10,10 +10,12 @@ stores everything in one transaction, publishes the dead letters, and only then 
 the drained messages. The trigger's own message is acknowledged by the runtime when the
 function returns.
 
-While a batch is being stored (on a worker thread), the invocation keeps consuming the next
-one, so the broker's delivery overlaps the database's work; the next batch is stored once the
-previous one is settled, and the invocation ends when the queue stays idle (or after
-`max_invocation_s`). Every batch is still one transaction, acknowledged only after its commit.
+The consumer stays open for the whole invocation with room for two batches, so while one
+batch is stored the broker already delivers the next into the connection's buffers; the
+invocation goes on batch after batch while messages wait (at most `max_invocation_s`). Every
+batch is one transaction, acknowledged only after its commit. (Consuming on another thread
+while storing was tried: the two threads fight over the GIL and the store's many small
+database reads each wait for it, 4x slower.)
 
 Nothing is acknowledged before it is stored: if the process dies, the drained messages are
 redelivered by the broker (their channel closes with them) and the trigger's message is
@@ -31,7 +33,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,6 @@ class RabbitDrain:
         self._consumer: BlockingChannel | None = None
         self._publisher: BlockingChannel | None = None
         self._deliveries: Iterator[tuple[Any, Any, Any]] | None = None
-        self._store = ThreadPoolExecutor(1, thread_name_prefix=f"ingest-store:{queue}")
 
     def run(self, trigger_body: bytes, handle: BatchHandler) -> int:
         """Store the trigger's message with the drained ones; returns how many were stored.
@@ -99,35 +99,29 @@ class RabbitDrain:
 
     def _run(self, trigger_body: bytes, handle: BatchHandler) -> int:
         deadline = time.monotonic() + self.options.max_invocation_s
-        batch = self._take(None)
-        storing = self._store.submit(handle, [trigger_body, *(item.body for item in batch)])
-        done, first = 0, True
-        while True:
-            following = self._take(storing) if time.monotonic() < deadline else []
+        batch = self._take(retry=True)
+        try:
+            letters = list(handle([trigger_body, *(item.body for item in batch)]))
+        except BaseException:
+            self._release(batch)
+            raise
+        self._settle(batch, letters[1:])
+        if letters[0] is not None:
+            self._publish_letter(letters[0])
+        done = len(batch) + 1
+        while time.monotonic() < deadline:
+            batch = self._take(retry=False)
+            if not batch:
+                break
             try:
-                letters = list(storing.result())
+                letters = list(handle([item.body for item in batch]))
             except BaseException:
-                self._release([*batch, *following])
-                if first:
-                    raise
+                self._release(batch)
                 logger.warning("storing a drained batch of %s failed; requeued", self.queue)
-                return done
-            if first:
-                self._settle(batch, letters[1:])
-                if letters[0] is not None:
-                    try:
-                        self._publish_letter(letters[0])
-                    except DeadLetterError:
-                        self._release(following)
-                        raise
-                done, first = len(batch) + 1, False
-            else:
-                self._settle(batch, letters)
-                done += len(batch)
-            if not following:
-                return done
-            batch = following
-            storing = self._store.submit(handle, [item.body for item in batch])
+                break
+            self._settle(batch, letters)
+            done += len(batch)
+        return done
 
     def close(self) -> None:
         """Close the drain's connection."""
@@ -150,32 +144,32 @@ class RabbitDrain:
         assert self._consumer is not None and self._publisher is not None
         return self._consumer, self._publisher
 
-    def _take(self, storing: Future[Sequence[str | None]] | None) -> list[Drained]:
-        """Take up to a batch; while `storing` runs, stop early once it is done.
+    def _take(self, *, retry: bool) -> list[Drained]:
+        """Take up to a batch of waiting messages.
 
-        The first take of an invocation (no `storing`) replaces a connection that idled out
-        once; a later one gives up on a broker error (the unsettled messages are requeued by
-        the broker when their channel closes).
+        The first take of an invocation replaces a connection that idled out once; a later one
+        gives up on a broker error (unsettled messages are requeued when their channel closes).
         """
         want = self.options.max_batch - 1
         if want <= 0:
             return []
         for attempt in (1, 2):
             try:
-                return self._consume(want, storing)
+                return self._consume(want)
             except BROKER_ERRORS as exc:
                 self._disconnect()
-                if attempt == 2 or storing is not None:
+                if attempt == 2 or not retry:
                     logger.warning(
                         "drain of %s unavailable (%s); no more messages taken", self.queue, exc
                     )
                     break
         return []
 
-    def _consume(self, want: int, storing: Future[Sequence[str | None]] | None) -> list[Drained]:
+    def _consume(self, want: int) -> list[Drained]:
         if self._deliveries is None:
             consumer, _ = self._channels()
-            # Room for the batch being stored and the next one: both are unacknowledged.
+            # Room for the batch being stored and the next one, which the broker can deliver
+            # into the connection's buffers meanwhile: both are unacknowledged.
             consumer.basic_qos(prefetch_count=min(2 * want, 65535))
             self._deliveries = consumer.consume(
                 self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
@@ -185,7 +179,7 @@ class RabbitDrain:
             if method is None:
                 break
             taken.append(Drained(int(method.delivery_tag), body))
-            if len(taken) >= want or (storing is not None and storing.done()):
+            if len(taken) >= want:
                 break
         return taken
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import azure.functions as func
 from routes import (
     alerts,
@@ -20,6 +22,12 @@ from routes import (
     tariffs,
     users,
 )
+
+# Ingestion keeps a batch's readings alive (a few small objects each) until its commit. With
+# CPython's default first-generation threshold of 700, a 2,000-reading batch set off ~25
+# collections that each re-scanned them: 15-18 ms CPU per 1,000 readings, a fifth of the
+# batch's cost (measured in-process). 10,000 leaves 1-2 collections per batch.
+gc.set_threshold(10_000, 10, 10)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 

@@ -215,12 +215,54 @@ def test_the_drain_takes_what_waits_and_settles_after_storing(rabbit_queue: str)
 @pytest.mark.rabbitmq
 def test_the_drain_respects_its_batch_size(rabbit_queue: str) -> None:
     put(rabbit_queue, [b"m%d" % i for i in range(20)])
+    sizes: list[int] = []
+
+    def handle(bodies: Sequence[bytes]) -> list[str | None]:
+        sizes.append(len(bodies))
+        return [None] * len(bodies)
+
     drain = RabbitDrain(URL, rabbit_queue, DrainOptions(max_batch=5, idle_wait_s=0.2))
+    try:
+        assert drain.run(b"t", handle) == 21  # the invocation goes on while messages wait
+    finally:
+        drain.close()
+    assert max(sizes) == 5 and sum(sizes) == 21  # but every transaction is at most a batch
+    assert ready(rabbit_queue) == 0
+
+
+@pytest.mark.rabbitmq
+def test_the_drain_starts_no_batch_after_its_time(rabbit_queue: str) -> None:
+    put(rabbit_queue, [b"m%d" % i for i in range(20)])
+    options = DrainOptions(max_batch=5, idle_wait_s=0.2, max_invocation_s=0.0)
+    drain = RabbitDrain(URL, rabbit_queue, options)
     try:
         assert drain.run(b"t", lambda bodies: [None] * len(bodies)) == 5
     finally:
         drain.close()
-    assert ready(rabbit_queue) == 16
+    assert ready(rabbit_queue) == 16  # the rest waits for the next invocation
+
+
+@pytest.mark.rabbitmq
+def test_a_later_batch_that_fails_is_requeued_and_the_stored_ones_stay_acked(
+    rabbit_queue: str,
+) -> None:
+    """Batches are pipelined, yet each is acknowledged only after its own transaction."""
+    put(rabbit_queue, [b"m%d" % i for i in range(12)])
+    calls: list[int] = []
+
+    def handle(bodies: Sequence[bytes]) -> list[str | None]:
+        calls.append(len(bodies))
+        if len(calls) == 2:  # the database goes away after the first commit
+            raise OperationalError("INSERT", {}, Exception("database is down"))
+        return [None] * len(bodies)
+
+    drain = RabbitDrain(URL, rabbit_queue, DrainOptions(max_batch=5, idle_wait_s=0.2))
+    try:
+        assert drain.run(b"t", handle) == 5  # the trigger's batch is stored: no raise
+    finally:
+        drain.close()
+    assert len(calls) == 2 and calls[0] == 5
+    assert ready(rabbit_queue) == 8  # the failed batch and any taken behind it
 
 
 @pytest.mark.rabbitmq

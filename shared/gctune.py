@@ -14,9 +14,14 @@ import gc
 YOUNG_THRESHOLD = 20_000
 
 
+def collect_young_less_often() -> None:
+    """Raise the first generation's threshold (the older ones keep theirs)."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+
+
 def settle_after_start() -> None:
     """Freeze what start-up created and collect young objects less often."""
     gc.collect()
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    collect_young_less_often()

@@ -39,7 +39,7 @@ seed: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared local functions sensor_client chat_container
+	$(VENV)/bin/mypy shared local infra functions sensor_client chat_container
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -67,7 +67,7 @@ gen-proto: install
 	$(PY) -m chat_container.codegen
 
 package: install
-	$(PY) -m local.package
+	$(PY) -m infra.package
 
 bench: install
 	$(PY) -m bench

@@ -332,7 +332,8 @@ def main() -> None:
         f"{percentile(pipeline, 50):.0f}  p99 {percentile(pipeline, 99):.0f}"
     )
     if not truths:
-        print(f"  truth run skipped: {args.csv} not found")
+        why = "--truth-runs 0" if args.truth_runs == 0 else f"{args.csv} not found"
+        print(f"  truth run skipped: {why}")
     for seed, t in enumerate(truths):
         print(
             f"alert truth, seed {seed}: {t['readings']} readings delivered as {t['delivered']} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -78,9 +79,32 @@ def make_users(url: str, clients: int) -> tuple[list[str], str]:
     return ids, admin
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (this one by default); NaN where /proc is absent."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Processes:
+    """The bridge's base URL and the pids whose CPU time the burst reports."""
+
+    base: str
+    pids: dict[str, int | None]
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+
 @contextmanager
-def processes(url: str) -> Iterator[str]:
-    """Run the chat service and the bridge; yield the bridge's base URL."""
+def processes(url: str) -> Iterator[Processes]:
+    """Run the chat service and the bridge; yield the bridge's base URL and the pids."""
     chat_port, bridge_port = free_port(), free_port()
     env = {**bench_env(url), "CHAT_PORT": str(chat_port), "CHAT_HOST": "127.0.0.1"}
     env.pop("RABBITMQ_URL", None)
@@ -93,6 +117,8 @@ def processes(url: str) -> Iterator[str]:
         str(bridge_port),
         "--upstream",
         upstream,
+        "--proto-module",
+        "chat_container.gen.energy.chat.v1.chat_pb2",
     ]
     procs = [
         subprocess.Popen([sys.executable, "-m", "chat_container"], cwd=REPO_ROOT, env=env,
@@ -100,7 +126,8 @@ def processes(url: str) -> Iterator[str]:
         subprocess.Popen(bridge, cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL),
     ]  # fmt: skip
     try:
-        yield f"http://127.0.0.1:{bridge_port}"
+        pids = {"chat": procs[0].pid, "bridge": procs[1].pid, "bench": None}
+        yield Processes(f"http://127.0.0.1:{bridge_port}", pids)
     finally:
         for proc in procs:
             proc.terminate()
@@ -173,7 +200,10 @@ async def send(bridge: Bridge, token: str, conversation: str, latencies: Latenci
     await asyncio.wait_for(arrived.wait(), 30)
 
 
-async def run(base: str, tokens: list[str], admin_token: str, args: argparse.Namespace) -> None:
+async def run(
+    procs: Processes, tokens: list[str], admin_token: str, args: argparse.Namespace
+) -> None:
+    base = procs.base
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         bridge = Bridge(http, base)
@@ -213,7 +243,7 @@ async def run(base: str, tokens: list[str], admin_token: str, args: argparse.Nam
 
         burst = Latencies()
         to_admin.__dict__.update(burst.__dict__)  # admin's stream now records into `burst`
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), procs.cpu()
 
         async def client_loop(n: int) -> None:
             for _ in range(args.burst):
@@ -221,9 +251,14 @@ async def run(base: str, tokens: list[str], admin_token: str, args: argparse.Nam
 
         await asyncio.gather(*(client_loop(n) for n in range(len(tokens))))
         elapsed = time.perf_counter() - started
+        cpu_after = procs.cpu()
         total = len(tokens) * args.burst
         report(f"all {len(tokens)} clients at once, client -> admin", to_admin.delays_ms)
         print(f"  throughput: {total} messages in {elapsed:.2f} s = {total / elapsed:.0f} msg/s")
+        per_message = {
+            name: (cpu_after[name] - cpu_before[name]) * 1000 / total for name in cpu_after
+        }
+        print("  CPU per message: " + ", ".join(f"{k} {v:.3f} ms" for k, v in per_message.items()))
         for task in streams:
             task.cancel()
         await asyncio.gather(*streams, return_exceptions=True)
@@ -261,8 +296,8 @@ def main() -> None:
         admin_token = issuer.issue(TokenClaims(admin_id, "admin", 0, "access"))
         backend = url.split("://")[0]
         print(f"database: {backend}; chat service and bridge in their own processes")
-        with processes(url) as base:
-            asyncio.run(run(base, tokens, admin_token, args))
+        with processes(url) as procs:
+            asyncio.run(run(procs, tokens, admin_token, args))
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@ from shared.chat.views import ConversationView, MessageView, Person
 ROLES = {"client": pb.ROLE_CLIENT, "admin": pb.ROLE_ADMIN}
 
 
+EPOCH = datetime(1970, 1, 1)
+
+
 def timestamp(moment: datetime) -> Timestamp:
     """A Timestamp for a naive-UTC (as stored) or aware datetime."""
-    stamp = Timestamp()
-    stamp.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    since = moment - EPOCH  # days may be negative; seconds and microseconds never are
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def participant(who: Person) -> pb.Participant:

@@ -92,18 +92,32 @@ def guard_stream(method: str, behavior: Callable[..., Any]) -> Callable[..., Any
 
 
 class SafeErrors(grpc.aio.ServerInterceptor):
-    """Generic messages for malformed requests and unexpected failures; details only in logs."""
+    """Generic messages for malformed requests and unexpected failures; details only in logs.
+
+    The wrapped handler of each method is built once (a method's handler never changes).
+    """
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, Handler | None] = {}
 
     async def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> Handler | None:
-        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if method in self._wrapped:
+            return self._wrapped[method]
+        handler = self._wrap(method, await continuation(handler_call_details))
+        if handler is not None:  # unknown methods are not remembered (the table stays bounded)
+            self._wrapped[method] = handler
+        return handler
+
+    @staticmethod
+    def _wrap(method: str, handler: Handler | None) -> Handler | None:
         if handler is None or handler.request_streaming:
             return handler  # no client-streaming methods in this service
         behavior = handler.unary_stream if handler.response_streaming else handler.unary_unary
         if behavior is None:
             return handler
-        method = handler_call_details.method
         decode = tolerant(handler.request_deserializer)
         if handler.response_streaming:
             return grpc.unary_stream_rpc_method_handler(

@@ -24,6 +24,7 @@ from chat_container.store import ChatStore
 from chat_container.stream import HEARTBEAT_S
 from chat_container.typing_state import TYPING_THROTTLE_S, TYPING_TTL_S
 from shared.chat.models import Conversation, Message
+from shared.gctune import settle_after_start
 from shared.platform import Platform, build_platform
 from shared.settings import get_settings
 
@@ -175,6 +176,7 @@ async def serve(config: ChatConfig | None = None) -> None:
         servicebus_connection_string=settings.CHAT_EVENTS_SERVICEBUS_CONNECTION_STRING,
         servicebus_topic=settings.CHAT_EVENTS_TOPIC,
     )
+    settle_after_start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

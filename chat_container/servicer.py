@@ -184,8 +184,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 self._typists.pop(key, None)
             # A retry publishes again: if the first attempt failed after storing, this delivers
             # it; streams drop the duplicate by seq.
-            await self._bus.publish(convert.message_event(message))
-            return pb.SendMessageResponse(message=convert.chat_message(message))
+            event = convert.message_event(message)
+            await self._bus.publish(event)
+            return pb.SendMessageResponse(message=event.message)
 
         return await self._guarded(context, work())
 

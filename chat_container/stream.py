@@ -65,20 +65,17 @@ class ResumableStream:
             if event.WhichOneof("event") != "message":
                 yield event
                 continue
-            async for ordered in self._in_order(event.message):
-                yield ordered
-
-    async def _in_order(self, message: pb.ChatMessage) -> AsyncIterator[pb.ChatEvent]:
-        conversation_id = message.conversation_id
-        cursor_seq = self._cursor.get(conversation_id, 0)
-        step = plan(cursor_seq, message.seq)
-        if step == "skip":
-            return
-        if step == "fill":
-            missing = await self._store.messages_between(
-                conversation_id, cursor_seq, message.seq - 1
-            )
-            for earlier in missing:
-                yield message_event(earlier)
-        self._cursor[conversation_id] = message.seq
-        yield pb.ChatEvent(message=message)
+            live = event.message
+            conversation_id = live.conversation_id
+            cursor_seq = self._cursor.get(conversation_id, 0)
+            step = plan(cursor_seq, live.seq)
+            if step == "skip":
+                continue
+            if step == "fill":
+                missing = await self._store.messages_between(
+                    conversation_id, cursor_seq, live.seq - 1
+                )
+                for earlier in missing:
+                    yield message_event(earlier)
+            self._cursor[conversation_id] = live.seq
+            yield event  # the event itself: shared by every stream, never modified

@@ -11,6 +11,7 @@ from routes import (
     devices,
     docs,
     health,
+    housekeeping,
     ingest,
     me,
     measurements,
@@ -19,6 +20,8 @@ from routes import (
     tariffs,
     users,
 )
+
+from shared.gctune import collect_young_less_often
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -37,5 +40,11 @@ for blueprint in (
     docs.bp,
     console.bp,
     silence.bp,
+    housekeeping.bp,
 ):
     app.register_functions(blueprint)
+
+# Ingestion keeps a batch's readings alive until its commit; with CPython's default young
+# threshold (700) a 2,000-reading batch set off ~25 collections that each re-scanned them:
+# 15-18 ms CPU per 1,000 readings, a fifth of the batch's cost (measured in-process).
+collect_young_less_often()

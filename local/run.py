@@ -27,6 +27,9 @@ logger = logging.getLogger("local.run")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 DIST_DIR = REPO_ROOT / "static_site" / "dist"
+# How long a stop waits for open requests: a browser's gRPC-Web stream or proxied socket never
+# ends on its own, and aiohttp's default (60 s) would hold Ctrl+C that long.
+SHUTDOWN_GRACE_S = 2.0
 
 
 def _parse_args() -> argparse.Namespace:
@@ -85,8 +88,9 @@ async def start_pubsub_twin(bind: str, port: int) -> tuple[web.AppRunner | None,
 
 async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, web.AppRunner, int]:
     """Start the gRPC chat service and the gRPC-Web bridge in front of it."""
+    from chat_container.gen.energy.chat.v1 import chat_pb2
     from chat_container.server import ChatConfig, start_server
-    from local.grpcweb.bridge import create_app
+    from local.grpcweb.bridge import create_app, unary_methods
     from shared.platform import get_platform
 
     platform = get_platform()
@@ -95,7 +99,10 @@ async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, 
         platform=platform,
         rabbitmq_url=platform.settings.RABBITMQ_URL,
     )
-    runner = web.AppRunner(create_app(f"{bind}:{chat.port}"))
+    runner = web.AppRunner(
+        create_app(f"{bind}:{chat.port}", unary=unary_methods(chat_pb2.DESCRIPTOR)),
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+    )
     await runner.setup()
     await web.TCPSite(runner, bind, bridge_port).start()
     return chat, runner, int(runner.addresses[0][1])
@@ -127,7 +134,7 @@ async def _start_web(
     app = build_webapp(
         DIST_DIR, api_url, runtime_config, connect_sources=[_pubsub_ws_origin(pubsub)]
     )
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     await web.TCPSite(runner, bind, port).start()
     return runner, int(runner.addresses[0][1])

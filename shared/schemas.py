@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Final, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from shared.ids import UUID_PATTERN
+from shared.metering import DEFAULT_MAX_FUTURE_MS
 from shared.models import NAME_MAX, TEXT_MAX, USERNAME_MAX
 
 Role = Literal["admin", "client"]
@@ -184,16 +195,42 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class MeasurementIn(BaseModel):
-    """One meter reading message (documentation of the wire format)."""
+MIN_TIMESTAMP_MS: Final = 946_684_800_000  # 2000-01-01T00:00:00Z
+MAX_BATCH_ITEMS: Final = 1000
+# A whole number of milliseconds: an int, or a float without a fraction (JSON Schema's
+# "integer" admits 1.7e12 as well). The later bound, at most DEFAULT_MAX_FUTURE_MS after the
+# receiver's clock, depends on the time of arrival: `shared.metering.validate_reading` checks it.
+EpochMs = Annotated[
+    Annotated[StrictInt, Field(ge=MIN_TIMESTAMP_MS)]
+    | Annotated[StrictFloat, Field(ge=MIN_TIMESTAMP_MS, multiple_of=1)],
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": MIN_TIMESTAMP_MS,
+            "description": "epoch milliseconds, UTC; from 2000-01-01 to at most "
+            f"{DEFAULT_MAX_FUTURE_MS // 60_000} minutes after the receiver's clock",
+        }
+    ),
+]
 
-    timestamp: int = Field(description="epoch milliseconds, UTC")
+
+# The one measurement contract: `shared.ingestion.messages` validates queue bodies and HTTP
+# items with this model, and the OpenAPI document shows it (its docstring is the description).
+class MeasurementIn(_Input):
+    """One meter reading: a queue message body or an item of POST /measurements. Every field
+    is required, unknown fields are refused and nothing is coerced ("3" is not a number)."""
+
+    timestamp: EpochMs
     device_id: Uuid
-    measurement_value: float = Field(ge=0, description="cumulative register, kWh")
+    measurement_value: float = Field(
+        ge=0, allow_inf_nan=False, description="cumulative register, kWh"
+    )
 
 
-class MeasurementBatch(RootModel[list[MeasurementIn]]):
-    """Body of POST /measurements: 1 to 1000 readings."""
+class MeasurementBatch(
+    RootModel[Annotated[list[MeasurementIn], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]]
+):
+    """Body of POST /measurements: 1 to 1000 readings, each answered on its own."""
 
 
 class MeasurementResult(BaseModel):

@@ -15,6 +15,8 @@ import atexit
 import json
 import logging
 import threading
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +27,8 @@ import jwt
 logger = logging.getLogger(__name__)
 API_VERSION = "2024-01-01"
 TOKEN_SECONDS = 300
+TOKEN_REUSE_MARGIN = 60  # never send a token with less than this left (clock skew, slow calls)
+MAX_CACHED_TOKENS = 10_000
 
 
 def parse_connection_string(connection_string: str) -> tuple[str, str]:
@@ -57,6 +61,7 @@ class RestSender:
         self._endpoint, self._key = parse_connection_string(connection_string)
         self._hub = quote(hub, safe="")
         self._concurrency = concurrency
+        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()  # url -> token, exp
         self._slots = threading.BoundedSemaphore(max_pending)
         self._loop = asyncio.new_event_loop()
         self._session: aiohttp.ClientSession | None = None
@@ -73,9 +78,22 @@ class RestSender:
         return f"{self._endpoint}/api/hubs/{self._hub}/users/{user}/:send?api-version={API_VERSION}"
 
     def token_for(self, url: str) -> str:
-        """The access-key JWT the service expects: audience = request URL, short expiry."""
-        expires = datetime.now(UTC) + timedelta(seconds=TOKEN_SECONDS)
-        return jwt.encode({"aud": url, "exp": expires}, self._key, algorithm="HS256")
+        """The access-key JWT the service expects: audience = request URL, short expiry.
+
+        A token is reused for its URL (one per user) until it has less than `TOKEN_REUSE_MARGIN`
+        seconds left: signing costs as much CPU as the rest of a send.
+        """
+        now = time.time()
+        cached = self._tokens.get(url)
+        if cached is not None and cached[1] - now > TOKEN_REUSE_MARGIN:
+            return cached[0]
+        expires = datetime.fromtimestamp(now, UTC) + timedelta(seconds=TOKEN_SECONDS)
+        token = jwt.encode({"aud": url, "exp": expires}, self._key, algorithm="HS256")
+        self._tokens[url] = (token, now + TOKEN_SECONDS)
+        self._tokens.move_to_end(url)
+        if len(self._tokens) > MAX_CACHED_TOKENS:
+            self._tokens.popitem(last=False)
+        return token
 
     def send_to_user(self, user_id: str, message: dict[str, Any]) -> bool:
         """Queue one JSON message to every connection of `user_id`; False if the queue is full."""

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
+from routes._doc import PAGE, ApiDoc, Operation
 from routes._http import choice_param, endpoint, json_response, page_params, user_scope, uuid_param
 from shared import alerts
 from shared.errors import FieldError, ValidationFailed
-from shared.schemas import AckAllResult, AlertPage
+from shared.schemas import AckAllResult, AlertPage, AlertPublic
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
@@ -36,6 +38,18 @@ def _since(req: func.HttpRequest) -> datetime | None:
     return parsed
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/me/alerts",
+        "My alerts, newest first",
+        "alerts",
+        "user",
+        response=AlertPage,
+        query=(*PAGE, "since", "unacknowledged", "state"),
+        errors=(422,),
+    )
+)
 @bp.route(route="me/alerts", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
@@ -62,6 +76,17 @@ def list_my_alerts(req: func.HttpRequest) -> func.HttpResponse:
         )
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/me/alerts/{id}/ack",
+        "Acknowledge an alert",
+        "alerts",
+        "user",
+        response=AlertPublic,
+        errors=(404,),
+    )
+)
 @bp.route(route="me/alerts/{id}/ack", methods=["POST"], auth_level=ANON)
 @endpoint
 def ack_my_alert(req: func.HttpRequest) -> func.HttpResponse:
@@ -71,6 +96,16 @@ def ack_my_alert(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(alerts.acknowledge(session, owner_id=user.id, alert_id=alert_id))
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/me/alerts/ack-all",
+        "Acknowledge all my alerts",
+        "alerts",
+        "user",
+        response=AckAllResult,
+    )
+)
 @bp.route(route="me/alerts/ack-all", methods=["POST"], auth_level=ANON)
 @endpoint
 def ack_all_my_alerts(req: func.HttpRequest) -> func.HttpResponse:

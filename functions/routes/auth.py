@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import ApiDoc, Operation
 from routes._http import (
     client_address_of,
     disconnector,
@@ -14,12 +15,25 @@ from routes._http import (
 )
 from shared import auth
 from shared.platform import get_platform
-from shared.schemas import LoginRequest, PasswordChange, RefreshRequest, UserPublic
+from shared.schemas import LoginRequest, PasswordChange, RefreshRequest, TokenPair, UserPublic
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/auth/login",
+        "Log in",
+        "auth",
+        "none",
+        response=TokenPair,
+        request=LoginRequest,
+        errors=(400, 401, 422, 429),
+    )
+)
 @bp.route(route="auth/login", methods=["POST"], auth_level=ANON)
 @endpoint
 def login(req: func.HttpRequest) -> func.HttpResponse:
@@ -30,6 +44,18 @@ def login(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/auth/refresh",
+        "Refresh tokens",
+        "auth",
+        "none",
+        response=TokenPair,
+        request=RefreshRequest,
+        errors=(400, 401, 422),
+    )
+)
 @bp.route(route="auth/refresh", methods=["POST"], auth_level=ANON)
 @endpoint
 def refresh(req: func.HttpRequest) -> func.HttpResponse:
@@ -41,6 +67,7 @@ def refresh(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+@api_doc(Operation("post", "/auth/logout", "End my session", "auth", "user", ok=204))
 @bp.route(route="auth/logout", methods=["POST"], auth_level=ANON)
 @endpoint
 def logout(req: func.HttpRequest) -> func.HttpResponse:
@@ -52,6 +79,7 @@ def logout(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(status_code=204, headers={"Cache-Control": "no-store"})
 
 
+@api_doc(Operation("get", "/auth/me", "Current user", "auth", "user", response=UserPublic))
 @bp.route(route="auth/me", methods=["GET"], auth_level=ANON)
 @endpoint
 def me(req: func.HttpRequest) -> func.HttpResponse:
@@ -60,6 +88,18 @@ def me(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(UserPublic.model_validate(user))
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/me/password",
+        "Change my password (ends my other sessions)",
+        "auth",
+        "user",
+        response=TokenPair,
+        request=PasswordChange,
+        errors=(400, 422, 429),
+    )
+)
 @bp.route(route="me/password", methods=["POST"], auth_level=ANON)
 @endpoint
 def change_my_password(req: func.HttpRequest) -> func.HttpResponse:

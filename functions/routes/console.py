@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import PAGE, ApiDoc, Operation
 from routes._http import (
     choice_param,
     endpoint,
@@ -21,6 +22,7 @@ from shared.console.schemas import (
     AdminAlertPage,
     AuditPage,
     DeadLetterPage,
+    FleetOverview,
     ReplayRequest,
     ReplayResultPublic,
 )
@@ -32,9 +34,20 @@ from shared.models import utcnow
 from shared.platform import get_platform
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/fleet/overview",
+        "Fleet overview: devices by status, today's energy, open alerts",
+        "console",
+        "admin",
+        response=FleetOverview,
+    )
+)
 @bp.route(route="fleet/overview", methods=["GET"], auth_level=ANON)
 @endpoint
 def fleet_overview(req: func.HttpRequest) -> func.HttpResponse:
@@ -52,6 +65,18 @@ def fleet_overview(req: func.HttpRequest) -> func.HttpResponse:
         )
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/alerts",
+        "Every client's alerts (over-maximum hours and silent meters)",
+        "console",
+        "admin",
+        response=AdminAlertPage,
+        query=(*PAGE, "device_id", "owner_id", "admin_alert_state", "kind", "since"),
+        errors=(422,),
+    )
+)
 @bp.route(route="alerts", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_alerts(req: func.HttpRequest) -> func.HttpResponse:
@@ -70,6 +95,18 @@ def list_alerts(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(AdminAlertPage(items=items, total=total, limit=limit, offset=offset))
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/audit",
+        "The audit trail of administrative changes",
+        "console",
+        "admin",
+        response=AuditPage,
+        query=(*PAGE, "actor_id", "entity_type", "entity_id", "since", "until"),
+        errors=(422,),
+    )
+)
 @bp.route(route="audit", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_audit_entries(req: func.HttpRequest) -> func.HttpResponse:
@@ -88,6 +125,18 @@ def list_audit_entries(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(AuditPage(items=items, total=total, limit=limit, offset=offset))
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/deadletters",
+        "Dead letters of the ingestion queue (nothing consumed)",
+        "console",
+        "admin",
+        response=DeadLetterPage,
+        query=PAGE,
+        errors=(422, 503),
+    )
+)
 @bp.route(route="deadletters", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_dead_letters(req: func.HttpRequest) -> func.HttpResponse:
@@ -107,6 +156,18 @@ def list_dead_letters(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/deadletters/replay",
+        "Replay chosen (or all) dead letters to the ingestion queue",
+        "console",
+        "admin",
+        response=ReplayResultPublic,
+        request=ReplayRequest,
+        errors=(400, 422, 503),
+    )
+)
 @bp.route(route="deadletters/replay", methods=["POST"], auth_level=ANON)
 @endpoint
 def replay_dead_letters(req: func.HttpRequest) -> func.HttpResponse:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import azure.functions as func
 from sqlalchemy.orm import Session
 
+from routes._doc import EXPORT, VIEW, ApiDoc, Operation
 from routes._http import (
     JSON_HEADERS,
     caller_scope,
@@ -24,9 +25,11 @@ from shared import consumption, devices
 from shared.models import Device, User
 from shared.usage import exports
 from shared.usage.periods import Period, parse_period
+from shared.usage.schemas import ConsumptionView
 from shared.usage.view import device_range_view, priced_period
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 RANGE_PARAMS = ("from", "to", "group_by")
 CSV_TYPE = "text/csv"
@@ -109,6 +112,18 @@ def _xml(req: func.HttpRequest, session: Session, device: Device) -> func.HttpRe
     return _export(req, session, device, "xml")
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/me/devices/{id}/consumption",
+        "My device's day view (?date) or range view (?from&to&group_by)",
+        "consumption",
+        "user",
+        response=ConsumptionView,
+        query=VIEW,
+        errors=(404, 422),
+    )
+)
 @bp.route(route="me/devices/{id}/consumption", methods=["GET"], auth_level=ANON)
 @endpoint
 def my_device_consumption(req: func.HttpRequest) -> func.HttpResponse:
@@ -116,6 +131,18 @@ def my_device_consumption(req: func.HttpRequest) -> func.HttpResponse:
     return _view(req, admin=False)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices/{id}/consumption",
+        "Any device's day view (?date) or range view (?from&to&group_by)",
+        "consumption",
+        "admin",
+        response=ConsumptionView,
+        query=VIEW,
+        errors=(404, 422),
+    )
+)
 @bp.route(route="devices/{id}/consumption", methods=["GET"], auth_level=ANON)
 @endpoint
 def device_consumption(req: func.HttpRequest) -> func.HttpResponse:
@@ -123,6 +150,19 @@ def device_consumption(req: func.HttpRequest) -> func.HttpResponse:
     return _view(req, admin=True)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/me/devices/{id}/consumption.csv",
+        "My device's hourly CSV export",
+        "consumption",
+        "user",
+        media="text/csv",
+        query=EXPORT,
+        required=("from", "to"),
+        errors=(404, 422),
+    )
+)
 @bp.route(route="me/devices/{id}/consumption.csv", methods=["GET"], auth_level=ANON)
 @endpoint
 def my_device_csv(req: func.HttpRequest) -> func.HttpResponse:
@@ -130,6 +170,19 @@ def my_device_csv(req: func.HttpRequest) -> func.HttpResponse:
     return _as_owner(req, _csv)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices/{id}/consumption.csv",
+        "Any device's hourly CSV export",
+        "consumption",
+        "admin",
+        media="text/csv",
+        query=EXPORT,
+        required=("from", "to"),
+        errors=(404, 422),
+    )
+)
 @bp.route(route="devices/{id}/consumption.csv", methods=["GET"], auth_level=ANON)
 @endpoint
 def device_csv(req: func.HttpRequest) -> func.HttpResponse:
@@ -137,6 +190,19 @@ def device_csv(req: func.HttpRequest) -> func.HttpResponse:
     return _as_admin(req, _csv)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/me/devices/{id}/consumption.xml",
+        "My device's hourly Green Button ESPI Atom export",
+        "consumption",
+        "user",
+        media="application/atom+xml",
+        query=EXPORT,
+        required=("from", "to"),
+        errors=(404, 422),
+    )
+)
 @bp.route(route="me/devices/{id}/consumption.xml", methods=["GET"], auth_level=ANON)
 @endpoint
 def my_device_espi(req: func.HttpRequest) -> func.HttpResponse:
@@ -144,6 +210,19 @@ def my_device_espi(req: func.HttpRequest) -> func.HttpResponse:
     return _as_owner(req, _xml)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices/{id}/consumption.xml",
+        "Any device's hourly Green Button ESPI Atom export",
+        "consumption",
+        "admin",
+        media="application/atom+xml",
+        query=EXPORT,
+        required=("from", "to"),
+        errors=(404, 422),
+    )
+)
 @bp.route(route="devices/{id}/consumption.xml", methods=["GET"], auth_level=ANON)
 @endpoint
 def device_espi(req: func.HttpRequest) -> func.HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import PAGE, ApiDoc, Operation
 from routes._http import (
     choice_param,
     endpoint,
@@ -25,6 +26,7 @@ from shared.platform import get_platform
 from shared.schemas import DeviceCreate, DeviceCreated, DeviceKey, DevicePublic, DeviceUpdate, Page
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
@@ -32,6 +34,18 @@ def _device_id(req: func.HttpRequest) -> str:
     return uuid_param(req.route_params.get("id"), what="device")
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices",
+        "List devices",
+        "devices",
+        "admin",
+        response=Page[DeviceFleetItem],
+        query=(*PAGE, "owner_id", "status", "q", "device_sort"),
+        errors=(404, 422),
+    )
+)
 @bp.route(route="devices", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_devices(req: func.HttpRequest) -> func.HttpResponse:
@@ -59,6 +73,19 @@ def list_devices(req: func.HttpRequest) -> func.HttpResponse:
         )
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/devices",
+        "Create a device",
+        "devices",
+        "admin",
+        ok=201,
+        response=DeviceCreated,
+        request=DeviceCreate,
+        errors=(400, 422),
+    )
+)
 @bp.route(route="devices", methods=["POST"], auth_level=ANON)
 @endpoint
 def create_device(req: func.HttpRequest) -> func.HttpResponse:
@@ -71,6 +98,17 @@ def create_device(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(DeviceCreated(**public.model_dump(), device_key=key), status=201)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices/{id}",
+        "Get a device",
+        "devices",
+        "admin",
+        response=DevicePublic,
+        errors=(404,),
+    )
+)
 @bp.route(route="devices/{id}", methods=["GET"], auth_level=ANON)
 @endpoint
 def get_device(req: func.HttpRequest) -> func.HttpResponse:
@@ -80,6 +118,18 @@ def get_device(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(DevicePublic.model_validate(device))
 
 
+@api_doc(
+    Operation(
+        "patch",
+        "/devices/{id}",
+        "Update or (un)assign a device",
+        "devices",
+        "admin",
+        response=DevicePublic,
+        request=DeviceUpdate,
+        errors=(400, 404, 422),
+    )
+)
 @bp.route(route="devices/{id}", methods=["PATCH"], auth_level=ANON)
 @endpoint
 def update_device(req: func.HttpRequest) -> func.HttpResponse:
@@ -102,6 +152,11 @@ def _update_action(before: dict[str, object], after: dict[str, object]) -> str:
     return "device.assigned" if after["owner_id"] is not None else "device.unassigned"
 
 
+@api_doc(
+    Operation(
+        "delete", "/devices/{id}", "Delete a device", "devices", "admin", ok=204, errors=(404,)
+    )
+)
 @bp.route(route="devices/{id}", methods=["DELETE"], auth_level=ANON)
 @endpoint
 def delete_device(req: func.HttpRequest) -> func.HttpResponse:
@@ -114,6 +169,17 @@ def delete_device(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(status_code=204)
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/devices/{id}/key",
+        "Rotate a device's ingestion key",
+        "devices",
+        "admin",
+        response=DeviceKey,
+        errors=(404,),
+    )
+)
 @bp.route(route="devices/{id}/key", methods=["POST"], auth_level=ANON)
 @endpoint
 def rotate_device_key(req: func.HttpRequest) -> func.HttpResponse:

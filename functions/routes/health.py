@@ -8,13 +8,18 @@ import azure.functions as func
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from routes._doc import ApiDoc, Operation
 from routes._http import json_response
 from shared.platform import get_platform
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 logger = logging.getLogger(__name__)
 
 
+@api_doc(
+    Operation("get", "/health", "Health", "health", "none", errors=(503,), problem_errors=False)
+)
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     """200 when the database answers, 503 otherwise."""

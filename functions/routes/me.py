@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import PAGE, ApiDoc, Operation
 from routes._http import endpoint, json_response, page_params, user_scope
 from shared import devices
 from shared.schemas import DevicePublic, Page
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/me/devices",
+        "My devices",
+        "me",
+        "user",
+        response=Page[DevicePublic],
+        query=PAGE,
+        errors=(422,),
+    )
+)
 @bp.route(route="me/devices", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def list_my_devices(req: func.HttpRequest) -> func.HttpResponse:

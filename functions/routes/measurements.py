@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import ApiDoc, Operation
 from routes._http import endpoint, json_response, load_json
 from shared.auth import authenticate, require_admin
 from shared.devices import device_for_key
 from shared.errors import Unauthorized, ValidationFailed
 from shared.ingestion.pipeline import parse_http_items, store_batch
 from shared.platform import Platform, get_platform
+from shared.schemas import MAX_BATCH_ITEMS, MeasurementBatch, MeasurementResults
 
 bp = func.Blueprint()
-MAX_ITEMS = 1000
+api_doc = ApiDoc()
+MAX_ITEMS = MAX_BATCH_ITEMS
 
 
 def _device_for_key(platform: Platform, key: str) -> str:
@@ -40,6 +43,18 @@ def _items(req: func.HttpRequest) -> list[object]:
     return data
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/measurements",
+        "Ingest readings (device key or admin token)",
+        "ingestion",
+        "device",
+        response=MeasurementResults,
+        request=MeasurementBatch,
+        errors=(400, 401, 403, 422),
+    )
+)
 @bp.route(route="measurements", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def post_measurements(req: func.HttpRequest) -> func.HttpResponse:

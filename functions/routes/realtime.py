@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import ApiDoc, Operation
 from routes._http import endpoint, json_response, user_scope
 from shared.platform import get_platform
 from shared.realtime import client_url
 from shared.schemas import NegotiateResult
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/realtime/negotiate",
+        "WebSocket URL for live alerts",
+        "realtime",
+        "user",
+        response=NegotiateResult,
+        errors=(503,),
+    )
+)
 @bp.route(route="realtime/negotiate", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def negotiate(req: func.HttpRequest) -> func.HttpResponse:

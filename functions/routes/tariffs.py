@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import ApiDoc, Operation
 from routes._http import endpoint, json_response, parse_body, user_scope, uuid_param
 from shared import devices
 from shared.audit import record_audit
 from shared.usage import tariffs
-from shared.usage.schemas import AssignmentCreate, AssignmentList, TariffCreate, TariffList
+from shared.usage.schemas import (
+    AssignmentCreate,
+    AssignmentList,
+    TariffCreate,
+    TariffList,
+    TariffPublic,
+)
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
+@api_doc(Operation("get", "/tariffs", "List tariffs", "tariffs", "admin", response=TariffList))
 @bp.route(route="tariffs", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_tariffs(req: func.HttpRequest) -> func.HttpResponse:
@@ -23,6 +32,19 @@ def list_tariffs(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(TariffList(items=items))
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/tariffs",
+        "Create a flat or time-of-use tariff",
+        "tariffs",
+        "admin",
+        ok=201,
+        response=TariffPublic,
+        request=TariffCreate,
+        errors=(400, 422),
+    )
+)
 @bp.route(route="tariffs", methods=["POST"], auth_level=ANON)
 @endpoint
 def create_tariff(req: func.HttpRequest) -> func.HttpResponse:
@@ -36,6 +58,17 @@ def create_tariff(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(public, status=201)
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/tariffs/{id}",
+        "Get a tariff",
+        "tariffs",
+        "admin",
+        response=TariffPublic,
+        errors=(404,),
+    )
+)
 @bp.route(route="tariffs/{id}", methods=["GET"], auth_level=ANON)
 @endpoint
 def get_tariff(req: func.HttpRequest) -> func.HttpResponse:
@@ -46,6 +79,17 @@ def get_tariff(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(tariffs.tariff_public(session, tariff))
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/devices/{id}/tariffs",
+        "A device's tariff history",
+        "tariffs",
+        "admin",
+        response=AssignmentList,
+        errors=(404,),
+    )
+)
 @bp.route(route="devices/{id}/tariffs", methods=["GET"], auth_level=ANON)
 @endpoint
 def device_tariffs(req: func.HttpRequest) -> func.HttpResponse:
@@ -56,6 +100,19 @@ def device_tariffs(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(AssignmentList(items=tariffs.list_assignments(session, device=device)))
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/devices/{id}/tariffs",
+        "Assign a tariff to a device from a date or hour on",
+        "tariffs",
+        "admin",
+        ok=201,
+        response=AssignmentList,
+        request=AssignmentCreate,
+        errors=(400, 404, 409, 422),
+    )
+)
 @bp.route(route="devices/{id}/tariffs", methods=["POST"], auth_level=ANON)
 @endpoint
 def assign_tariff(req: func.HttpRequest) -> func.HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from routes._doc import PAGE, ApiDoc, Operation
 from routes._http import (
     choice_param,
     disconnector,
@@ -23,6 +24,7 @@ from shared.platform import get_platform
 from shared.schemas import Page, UserCreate, UserDeleted, UserPublic, UserUpdate
 
 bp = func.Blueprint()
+api_doc = ApiDoc()
 ANON = func.AuthLevel.ANONYMOUS
 
 
@@ -30,6 +32,18 @@ def _user_id(req: func.HttpRequest) -> str:
     return uuid_param(req.route_params.get("id"), what="user")
 
 
+@api_doc(
+    Operation(
+        "get",
+        "/users",
+        "List users",
+        "users",
+        "admin",
+        response=Page[UserListItem],
+        query=(*PAGE, "role", "q", "user_sort"),
+        errors=(422,),
+    )
+)
 @bp.route(route="users", methods=["GET"], auth_level=ANON)
 @endpoint
 def list_users(req: func.HttpRequest) -> func.HttpResponse:
@@ -51,6 +65,19 @@ def list_users(req: func.HttpRequest) -> func.HttpResponse:
         )
 
 
+@api_doc(
+    Operation(
+        "post",
+        "/users",
+        "Create a user",
+        "users",
+        "admin",
+        ok=201,
+        response=UserPublic,
+        request=UserCreate,
+        errors=(400, 409, 422),
+    )
+)
 @bp.route(route="users", methods=["POST"], auth_level=ANON)
 @endpoint
 def create_user(req: func.HttpRequest) -> func.HttpResponse:
@@ -62,6 +89,11 @@ def create_user(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(UserPublic.model_validate(user), status=201)
 
 
+@api_doc(
+    Operation(
+        "get", "/users/{id}", "Get a user", "users", "admin", response=UserPublic, errors=(404,)
+    )
+)
 @bp.route(route="users/{id}", methods=["GET"], auth_level=ANON)
 @endpoint
 def get_user(req: func.HttpRequest) -> func.HttpResponse:
@@ -71,6 +103,18 @@ def get_user(req: func.HttpRequest) -> func.HttpResponse:
         return json_response(UserPublic.model_validate(user))
 
 
+@api_doc(
+    Operation(
+        "patch",
+        "/users/{id}",
+        "Update a user",
+        "users",
+        "admin",
+        response=UserPublic,
+        request=UserUpdate,
+        errors=(400, 404, 409, 422),
+    )
+)
 @bp.route(route="users/{id}", methods=["PATCH"], auth_level=ANON)
 @endpoint
 def update_user(req: func.HttpRequest) -> func.HttpResponse:
@@ -88,6 +132,17 @@ def update_user(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(public)
 
 
+@api_doc(
+    Operation(
+        "delete",
+        "/users/{id}",
+        "Delete a user",
+        "users",
+        "admin",
+        response=UserDeleted,
+        errors=(404, 409),
+    )
+)
 @bp.route(route="users/{id}", methods=["DELETE"], auth_level=ANON)
 @endpoint
 def delete_user(req: func.HttpRequest) -> func.HttpResponse:

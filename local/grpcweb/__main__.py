@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 
 from aiohttp import web
 
-from local.grpcweb.bridge import create_app
+from local.grpcweb.bridge import create_app, unary_methods
+from shared.gctune import settle_after_start
+
+
+async def _settle(_: web.Application) -> None:
+    settle_after_start()
 
 
 def main() -> None:
@@ -23,11 +29,20 @@ def main() -> None:
         help="web app origin allowed to call from a browser, e.g. http://127.0.0.1:4280 "
         "(repeatable; none by default)",
     )
+    parser.add_argument(
+        "--proto-module",
+        action="append",
+        default=[],
+        help="generated *_pb2 module whose unary methods are relayed as unary calls (faster), "
+        "e.g. chat_container.gen.energy.chat.v1.chat_pb2 (repeatable; any method works without)",
+    )
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(args.upstream, allow_origins=args.allow_origin)
+    unary = unary_methods(*(importlib.import_module(m).DESCRIPTOR for m in args.proto_module))
+    app = create_app(args.upstream, allow_origins=args.allow_origin, unary=unary)
+    app.on_startup.append(_settle)
     # No access log line per call (as Envoy by default); errors are still logged.
     web.run_app(
         app,

@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 from aiohttp import web
+from google.protobuf.descriptor import FileDescriptor
 
 from local.grpcweb.wire import (
     TRAILERS,
@@ -40,6 +41,9 @@ NOT_FORWARDED = {
 # How long a status may trail the upstream's headers and still make a trailers-only response.
 HEADERS_WAIT_S = 0.05
 CHANNEL = web.AppKey("channel", grpc.aio.Channel)
+# Paths (/package.Service/Method) known to be unary: relayed as one unary call (one round of
+# operations in grpc) instead of a one-message stream. Unknown paths stream, which suits both.
+UNARY_METHODS = web.AppKey("unary_methods", frozenset[str])
 # The web app origins allowed to call cross-origin (exact, like Envoy's `exact` matcher); the
 # set may grow after start (local.run learns the web app's port once it listens).
 ALLOWED_ORIGINS = web.AppKey("allowed_origins", set[str])
@@ -107,26 +111,76 @@ class Reply:
                 self.response.headers.add(key, value)
         await self.response.prepare(self.request)
 
-    async def frame(self, payload: bytes, flag: int = 0) -> None:
+    def _encode(self, payload: bytes, flag: int = 0) -> bytes:
         data = encode_frame(payload, flag)
-        await self.response.write(base64.b64encode(data) if self.text else data)
+        return base64.b64encode(data) if self.text else data
 
-    async def finish(self, code: int, message: str, trailing: Any = ()) -> web.StreamResponse:
+    async def frame(self, payload: bytes, flag: int = 0) -> None:
+        await self.response.write(self._encode(payload, flag))
+
+    async def finish(
+        self, code: int, message: str, trailing: Any = (), *, last: bytes | None = None
+    ) -> web.StreamResponse:
+        """End the response with its status; last is a final message sent in the same write
+        (a unary answer: headers, message, trailers and the end of the body in one packet)."""
         if not self.started:  # trailers-only: the status travels in the headers, body empty
             self.response.headers["grpc-status"] = str(code)
             if message:
                 self.response.headers["grpc-message"] = percent_encode(message)
             await self.response.prepare(self.request)
-        else:
-            pairs = [(k, v) for k, v in trailing or () if isinstance(v, str)]
-            await self.frame(trailer_block(code, message, pairs), TRAILERS)
-        await self.response.write_eof()
+            await self.response.write_eof()
+            return self.response
+        pairs = [(k, v) for k, v in trailing or () if isinstance(v, str)]
+        body = self._encode(trailer_block(code, message, pairs), TRAILERS)
+        if last is not None:
+            body = self._encode(last) + body
+        await self.response.write_eof(body)
         return self.response
 
 
 def client_went_away(request: web.Request) -> None:
     """One quiet line for a caller that disconnected mid-call (a closed chat tab)."""
     logger.debug("client went away during %s; upstream call cancelled", request.path)
+
+
+def unary_methods(*files: FileDescriptor) -> frozenset[str]:
+    """The paths of the unary methods (no streaming either way) of the files' services."""
+    return frozenset(
+        f"/{service.full_name}/{method.name}"
+        for file in files
+        for service in file.services_by_name.values()
+        for method in service.methods
+        if not method.client_streaming and not method.server_streaming
+    )
+
+
+async def relay_unary(request: web.Request, reply: Reply, message: bytes) -> web.StreamResponse:
+    """Call a unary upstream method and relay its message and status."""
+    channel = request.app[CHANNEL]
+    method: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(request.path)
+    call = method(
+        message,
+        metadata=forwarded_metadata(request),
+        timeout=grpc_timeout_seconds(request.headers.get("grpc-timeout")),
+    )
+    try:
+        response = await call
+        await reply.start(await call.initial_metadata())
+        return await reply.finish(0, "", await call.trailing_metadata(), last=response)
+    except grpc.aio.AioRpcError as error:
+        code = error.code().value[0]
+        if error.initial_metadata():  # headers came before the status: not trailers-only
+            await reply.start(error.initial_metadata())
+        return await reply.finish(code, error.details() or "", error.trailing_metadata())
+    except ConnectionResetError:
+        client_went_away(request)
+        return reply.response
+    except asyncio.CancelledError:
+        if request.transport is None or request.transport.is_closing():
+            client_went_away(request)
+        raise
+    finally:
+        call.cancel()  # no-op when finished; stops the upstream call if the client went away
 
 
 async def relay(request: web.Request, reply: Reply, message: bytes) -> web.StreamResponse:
@@ -191,19 +245,26 @@ def make_handler() -> Any:
             message = request_message(decode_text(body) if reply.text else body)
         except FrameError as error:
             return await reply.finish(grpc.StatusCode.INVALID_ARGUMENT.value[0], str(error))
+        if request.path in request.app[UNARY_METHODS]:
+            return await relay_unary(request, reply, message)
         return await relay(request, reply, message)
 
     return handle
 
 
-def create_app(upstream: str, *, allow_origins: Iterable[str] = ()) -> web.Application:
+def create_app(
+    upstream: str, *, allow_origins: Iterable[str] = (), unary: Iterable[str] = ()
+) -> web.Application:
     """An app bridging gRPC-Web to the gRPC server at upstream (host:port).
 
     Browsers may call it only from allow_origins (exact origins such as
     `http://127.0.0.1:4280`); other origins get no CORS headers, as with Envoy's CORS filter.
+    unary names the unary method paths (see unary_methods()); any other path is relayed as a
+    server stream, which is correct for every method and only slower for unary ones.
     """
     app = web.Application()
     app[ALLOWED_ORIGINS] = {origin.rstrip("/") for origin in allow_origins}
+    app[UNARY_METHODS] = frozenset(unary)
 
     async def channel_context(app: web.Application) -> Any:
         app[CHANNEL] = grpc.aio.insecure_channel(upstream)

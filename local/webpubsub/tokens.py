@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,11 @@ from yarl import URL
 
 _SCHEME_ALIASES = {"ws": "http", "wss": "https"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Signatures already checked: (token, key) -> claims. A token's signature and claims are fixed by
+# its text, so a repeat only needs its expiry checked again (the same rule as PyJWT: expired once
+# `exp` <= now). Bounded, least recently used first out. Only accepted tokens are kept.
+_VERIFIED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_VERIFIED_MAX = 4096
 
 
 class TokenError(Exception):
@@ -58,6 +64,25 @@ def verify_token(token: str | None, *, key: str, expected_url: URL) -> dict[str,
     """Return the claims of a token signed with `key` for `expected_url`, or raise TokenError."""
     if not token:
         raise TokenError("No access token was provided")
+    claims = _decode(token, key)
+    audience = claims.get("aud")
+    if not isinstance(audience, str) or not audience_matches(audience, expected_url):
+        # Never the request's query: a client URL carries its access token there.
+        raise TokenError(
+            f"The access token audience does not match {expected_url.with_query(None)}"
+        )
+    return claims
+
+
+def _decode(token: str, key: str) -> dict[str, Any]:
+    """The claims of a token signed with `key` that has not expired, or raise TokenError."""
+    cached = _VERIFIED.get((token, key))
+    if cached is not None:
+        if cached["exp"] <= time.time():
+            del _VERIFIED[(token, key)]
+            raise TokenError("The access token has expired")
+        _VERIFIED.move_to_end((token, key))
+        return dict(cached)
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -69,12 +94,9 @@ def verify_token(token: str | None, *, key: str, expected_url: URL) -> dict[str,
         raise TokenError("The access token has expired") from None
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"The access token is invalid: {exc}") from None
-    audience = claims.get("aud")
-    if not isinstance(audience, str) or not audience_matches(audience, expected_url):
-        # Never the request's query: a client URL carries its access token there.
-        raise TokenError(
-            f"The access token audience does not match {expected_url.with_query(None)}"
-        )
+    _VERIFIED[(token, key)] = dict(claims)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
     return claims
 
 

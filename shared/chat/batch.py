@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.chat.models import Conversation, Message, ReadState
@@ -28,6 +28,44 @@ ADMIN = "admin"
 CONVERSATIONS = cast(Table, Conversation.__table__)
 MESSAGES = cast(Table, Message.__table__)
 READ_STATES = cast(Table, ReadState.__table__)
+
+# Built once: a statement built per call costs more CPU than running it (construction and
+# cache-key generation); the lists travel as expanding parameters.
+_OWNERS = select(CONVERSATIONS.c.id, CONVERSATIONS.c.client_id).where(
+    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+_STORED = select(MESSAGES).where(
+    MESSAGES.c.conversation_id.in_(bindparam("ids", expanding=True)),
+    MESSAGES.c.client_message_id.in_(bindparam("keys", expanding=True)),
+)
+_RESERVE = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(
+        last_seq=CONVERSATIONS.c.last_seq + bindparam("b_count"),
+        last_activity_at=bindparam("b_now"),
+    )
+)
+_LAST_SEQS = select(CONVERSATIONS.c.id, CONVERSATIONS.c.last_seq).where(
+    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+_WATERMARKS = select(
+    READ_STATES.c.conversation_id, READ_STATES.c.user_id, READ_STATES.c.seen_seq
+).where(
+    READ_STATES.c.conversation_id.in_(bindparam("ids", expanding=True)),
+    READ_STATES.c.user_id.in_(bindparam("users", expanding=True)),
+)
+_MOVE_WATERMARK = (
+    update(READ_STATES)
+    .where(
+        READ_STATES.c.conversation_id == bindparam("b_cid"),
+        READ_STATES.c.user_id == bindparam("b_uid"),
+        READ_STATES.c.seen_seq < bindparam("b_seq"),
+    )
+    .values(seen_seq=bindparam("b_seq"), updated_at=bindparam("b_now"))
+)
+_INSERT_MESSAGES = insert(MESSAGES)
+_INSERT_WATERMARKS = insert(READ_STATES)
 
 Sent = tuple[MessageView, bool]
 Outcome = Sent | DomainError
@@ -86,15 +124,12 @@ def _check_inputs(requests: list[SendRequest], results: list[Outcome | None]) ->
 
 
 def _check_access(
-    session: Session, checked: list[_Checked], results: list[Outcome | None]
+    db: Connection, checked: list[_Checked], results: list[Outcome | None]
 ) -> list[_Checked]:
     ids = sorted({c.request.conversation_id for c in checked})
     owners: dict[str, str] = {}
     if ids:
-        query = select(CONVERSATIONS.c.id, CONVERSATIONS.c.client_id)
-        owners = {
-            cid: owner for cid, owner in session.execute(query.where(CONVERSATIONS.c.id.in_(ids)))
-        }
+        owners = {cid: owner for cid, owner in db.execute(_OWNERS, {"ids": ids})}
     allowed = []
     for item in checked:
         sender, conversation_id = item.request.sender, item.request.conversation_id
@@ -108,17 +143,20 @@ def _check_access(
     return allowed
 
 
-def _stored_by_key(session: Session, items: list[_Checked]) -> dict[Key, MessageView]:
+def _stored_by_key(db: Connection, items: list[_Checked]) -> dict[Key, MessageView]:
     keyed = [i for i in items if i.key is not None]
     if not keyed:
         return {}
-    query = select(MESSAGES).where(
-        MESSAGES.c.conversation_id.in_(sorted({i.request.conversation_id for i in keyed})),
-        MESSAGES.c.client_message_id.in_(sorted({i.key for i in keyed if i.key})),
+    found = db.execute(
+        _STORED,
+        {
+            "ids": sorted({i.request.conversation_id for i in keyed}),
+            "keys": sorted({i.key for i in keyed if i.key}),
+        },
     )
     return {
         (row["conversation_id"], row["sender_id"], row["client_message_id"]): _view(row)
-        for row in session.execute(query).mappings()
+        for row in found.mappings()
     }
 
 
@@ -128,26 +166,17 @@ def _key(item: _Checked) -> Key | None:
     return (item.request.conversation_id, item.request.sender.user_id, item.key)
 
 
-def _assign_seqs(session: Session, new: list[_Checked]) -> dict[str, int]:
+def _assign_seqs(db: Connection, new: list[_Checked]) -> dict[str, int]:
     """Reserve len(batch) seqs per conversation; the first seq of each conversation's run."""
     counts = Counter(item.request.conversation_id for item in new)
     ids = sorted(counts)
-    session.execute(
-        update(CONVERSATIONS)
-        .where(CONVERSATIONS.c.id == bindparam("b_id"))
-        .values(
-            last_seq=CONVERSATIONS.c.last_seq + bindparam("b_count"),
-            last_activity_at=bindparam("b_now"),
-        ),
-        [{"b_id": cid, "b_count": counts[cid], "b_now": utcnow()} for cid in ids],
-    )
-    last = session.execute(
-        select(CONVERSATIONS.c.id, CONVERSATIONS.c.last_seq).where(CONVERSATIONS.c.id.in_(ids))
-    )
+    now = utcnow()
+    db.execute(_RESERVE, [{"b_id": cid, "b_count": counts[cid], "b_now": now} for cid in ids])
+    last = db.execute(_LAST_SEQS, {"ids": ids})
     return {cid: int(seq) - counts[cid] + 1 for cid, seq in last}
 
 
-def _advance_watermarks(session: Session, rows: list[dict[str, Any]]) -> None:
+def _advance_watermarks(db: Connection, rows: list[dict[str, Any]]) -> None:
     """Each sender has seen their own newest message (never moves a watermark back)."""
     top: dict[tuple[str, str], tuple[int, str]] = {}
     for row in rows:
@@ -156,10 +185,9 @@ def _advance_watermarks(session: Session, rows: list[dict[str, Any]]) -> None:
             top[pair] = (row["seq"], row["sender_role"])
     have = {
         (cid, uid): int(seen)
-        for cid, uid, seen in session.execute(
-            select(READ_STATES.c.conversation_id, READ_STATES.c.user_id, READ_STATES.c.seen_seq)
-            .where(READ_STATES.c.conversation_id.in_(sorted({c for c, _ in top})))
-            .where(READ_STATES.c.user_id.in_(sorted({u for _, u in top})))
+        for cid, uid, seen in db.execute(
+            _WATERMARKS,
+            {"ids": sorted({c for c, _ in top}), "users": sorted({u for _, u in top})},
         )
     }
     now = utcnow()
@@ -169,16 +197,7 @@ def _advance_watermarks(session: Session, rows: list[dict[str, Any]]) -> None:
         if (cid, uid) in have and have[(cid, uid)] < seq
     ]
     if moves:
-        session.execute(
-            update(READ_STATES)
-            .where(
-                READ_STATES.c.conversation_id == bindparam("b_cid"),
-                READ_STATES.c.user_id == bindparam("b_uid"),
-                READ_STATES.c.seen_seq < bindparam("b_seq"),
-            )
-            .values(seen_seq=bindparam("b_seq"), updated_at=bindparam("b_now")),
-            moves,
-        )
+        db.execute(_MOVE_WATERMARK, moves)
     fresh = [
         {"conversation_id": cid, "user_id": uid, "user_role": role, "seen_seq": seq,
          "updated_at": now}
@@ -186,14 +205,15 @@ def _advance_watermarks(session: Session, rows: list[dict[str, Any]]) -> None:
         if (cid, uid) not in have
     ]  # fmt: skip
     if fresh:
-        session.execute(insert(READ_STATES), fresh)
+        db.execute(_INSERT_WATERMARKS, fresh)
 
 
 def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome]:
     """Store every acceptable request in this transaction; one outcome per request, in order."""
     results: list[Outcome | None] = [None] * len(requests)
-    allowed = _check_access(session, _check_inputs(requests, results), results)
-    stored = _stored_by_key(session, allowed)
+    db = session.connection()  # Core statements on the session's connection (same transaction)
+    allowed = _check_access(db, _check_inputs(requests, results), results)
+    stored = _stored_by_key(db, allowed)
     new: list[_Checked] = []
     first_in_batch: dict[Key, _Checked] = {}
     repeats: list[tuple[_Checked, _Checked]] = []
@@ -208,7 +228,7 @@ def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome
                 first_in_batch[key] = item
             new.append(item)
     if new:
-        next_seq = _assign_seqs(session, new)
+        next_seq = _assign_seqs(db, new)
         now = utcnow()
         rows = []
         for item in new:
@@ -227,8 +247,8 @@ def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome
             next_seq[cid] += 1
             rows.append(row)
             results[item.index] = (_view(row), True)
-        session.execute(insert(MESSAGES), rows)
-        _advance_watermarks(session, rows)
+        db.execute(_INSERT_MESSAGES, rows)
+        _advance_watermarks(db, rows)
     for item, first in repeats:
         outcome = results[first.index]
         assert isinstance(outcome, tuple)

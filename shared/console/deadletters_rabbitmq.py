@@ -76,10 +76,13 @@ def replay_properties(letter: DeadLetter, properties: pika.BasicProperties) -> p
 class RabbitMqDeadLetters:
     """The dead letters of `queue` on the broker at `url`."""
 
-    def __init__(self, url: str, queue: str) -> None:
+    def __init__(
+        self, url: str, queue: str, *, connection_name: str = "console-deadletters"
+    ) -> None:
         self.url = url
         self.queue = queue
         self.dlq = queue + DLQ_SUFFIX
+        self.connection_name = connection_name
 
     @contextmanager
     def _channel(self) -> Iterator[BlockingChannel]:
@@ -87,7 +90,7 @@ class RabbitMqDeadLetters:
         params.connection_attempts = 1
         params.socket_timeout = 5
         params.blocked_connection_timeout = 30
-        params.client_properties = {"connection_name": "console-deadletters"}
+        params.client_properties = {"connection_name": self.connection_name}
         try:
             connection = pika.BlockingConnection(params)
         except pika.exceptions.AMQPError as exc:

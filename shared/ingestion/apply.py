@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 ItemStatus = Literal["stored", "duplicate", "rejected"]
 HourKey = tuple[str, int]
 Indexed = tuple[int, Reading]
+WINDOW_MARGIN_MS = 2 * HOUR_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,36 @@ class PendingTotals:
 
 
 @dataclass(slots=True)
+class PointWrites:
+    """Readings to insert and trusted registers to overwrite, written once per batch."""
+
+    inserts: list[tuple[str, MeterPoint]] = field(default_factory=list)
+    registers: dict[tuple[str, int], MeterPoint] = field(default_factory=dict)
+
+    def flush(self, session: Session) -> None:
+        """One INSERT for the new readings, one upsert for the changed registers."""
+        store.insert_points(session, self.inserts)
+        store.save_registers(session, [(d, p) for (d, _), p in self.registers.items()])
+        self.inserts, self.registers = [], {}
+
+
+def late_span(fresh: list[Indexed], last: MeterPoint | None) -> tuple[int, int] | None:
+    """The stored span a device's late readings are placed in (None when none is late).
+
+    `fresh` is sorted; its readings before `last` are late. The window reaches two hours
+    beyond them, so a late reading's neighbours usually come from it without another query.
+    """
+    if last is None or not fresh or fresh[0][1].timestamp_ms >= last.timestamp_ms:
+        return None
+    late_end = fresh[0][1].timestamp_ms
+    for _, reading in fresh:
+        if reading.timestamp_ms >= last.timestamp_ms:
+            break
+        late_end = reading.timestamp_ms
+    return fresh[0][1].timestamp_ms - WINDOW_MARGIN_MS, late_end + WINDOW_MARGIN_MS
+
+
+@dataclass(slots=True)
 class HourBudget:
     """Hourly rows this batch may still write."""
 
@@ -96,14 +127,16 @@ class DeviceApplier:
     totals: PendingTotals
     budget: HourBudget
     results: list[ItemResult | None]
+    writes: PointWrites
 
     def apply(
-        self, fresh: list[Indexed], last: MeterPoint | None, pending: list[tuple[str, MeterPoint]]
+        self, fresh: list[Indexed], last: MeterPoint | None, window: list[MeterPoint] | None
     ) -> tuple[MeterPoint | None, int]:
         """Return the device's new last point and how many readings were stored.
 
         `fresh` is sorted, so every late reading (before the stored last point) comes first;
-        fast-path points are queued in `pending` and inserted once per batch.
+        `window` holds the stored points of `late_span(fresh, last)` (None: read them here).
+        New points are queued in `writes` and inserted once per batch.
         """
         split = 0
         while (
@@ -115,7 +148,7 @@ class DeviceApplier:
         added = 0
         if split:
             assert last is not None
-            last, added = self._insert_late(fresh[:split], last)
+            last, added = self._insert_late(fresh[:split], last, window)
         for index, reading in fresh[split:]:
             step = append_reading(last, reading, self.policy)
             if not self.budget.take(len(step.contributions)):
@@ -125,18 +158,28 @@ class DeviceApplier:
                 self.totals.add((self.device_id, hour), kwh, step.estimated)
             if step.kind == "baseline":
                 self._baseline(index, last, reading)
-            pending.append((self.device_id, step.point))
+            self.writes.inserts.append((self.device_id, step.point))
             last, added = step.point, added + 1
         return last, added
 
-    def _insert_late(self, late: list[Indexed], last: MeterPoint) -> tuple[MeterPoint, int]:
-        """Place late readings into the stored history, reading the neighbourhood once."""
-        margin = 2 * HOUR_MS
+    def _insert_late(
+        self, late: list[Indexed], last: MeterPoint, points: list[MeterPoint] | None
+    ) -> tuple[MeterPoint, int]:
+        """Place late readings into the stored history, reading the neighbourhood once.
+
+        Writes are queued in `writes`, except a register change outside the window: that one
+        is written at once, because the window's iterators read beyond it from the database.
+        """
         first_ms, last_ms = late[0][1].timestamp_ms, late[-1][1].timestamp_ms
         window = store.PointWindow(
-            self.session, self.device_id, first_ms - margin, last_ms + margin
+            self.session,
+            self.device_id,
+            first_ms - WINDOW_MARGIN_MS,
+            last_ms + WINDOW_MARGIN_MS,
+            points,
+            newest_ms=last.timestamp_ms,
         )
-        inserted: list[tuple[str, MeterPoint]] = []
+        inserted: dict[int, int] = {}  # timestamp -> position in writes.inserts
         for index, reading in late:
             change = insert_reading(
                 reading,
@@ -147,13 +190,14 @@ class DeviceApplier:
             if not self.budget.take(len(change.totals)):
                 self._over_budget(index, len(change.totals))
                 continue
-            inserted.append((self.device_id, change.point))
+            inserted[change.point.timestamp_ms] = len(self.writes.inserts)
+            self.writes.inserts.append((self.device_id, change.point))
             window.put(change.point)
             for point in change.updated:
                 window.put(point)
                 if point.timestamp_ms == last.timestamp_ms:
                     last = point
-            store.update_registers(self.session, self.device_id, change.updated)
+                self._register_changed(point, inserted, window)
             for hour, kwh in change.totals.items():
                 self.totals.set((self.device_id, hour), HourTotal(kwh, hour in change.estimated))
             if change.kind in ("noise", "reset", "baseline"):
@@ -163,8 +207,18 @@ class DeviceApplier:
                     reading.timestamp_ms,
                     change.kind,
                 )
-        store.insert_points(self.session, inserted)
         return last, len(inserted)
+
+    def _register_changed(
+        self, point: MeterPoint, inserted: dict[int, int], window: store.PointWindow
+    ) -> None:
+        position = inserted.get(point.timestamp_ms)
+        if position is not None:  # inserted by this batch: insert it with the new register
+            self.writes.inserts[position] = (self.device_id, point)
+        elif window.covers(point.timestamp_ms):
+            self.writes.registers[(self.device_id, point.timestamp_ms)] = point
+        else:
+            store.save_registers(self.session, [(self.device_id, point)])
 
     def _over_budget(self, index: int, hours: int) -> None:
         self.results[index] = ItemResult(

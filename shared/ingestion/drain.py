@@ -10,11 +10,20 @@ stores everything in one transaction, publishes the dead letters, and only then 
 the drained messages. The trigger's own message is acknowledged by the runtime when the
 function returns.
 
+The consumer stays open for the whole invocation with room for two batches, so while one
+batch is stored the broker already delivers the next into the connection's buffers; the
+invocation goes on batch after batch while messages wait (at most `max_invocation_s`). Every
+batch is one transaction, acknowledged only after its commit. (Consuming on another thread
+while storing was tried: the two threads fight over the GIL and the store's many small
+database reads each wait for it, 4x slower.)
+
 Nothing is acknowledged before it is stored: if the process dies, the drained messages are
 redelivered by the broker (their channel closes with them) and the trigger's message is
 redelivered by the runtime; readings are idempotent, so a replay stores nothing twice. A
-systemic failure (database down) requeues the drained messages and raises, so the runtime
-retries the trigger's message as it would any failed invocation.
+systemic failure (database down) requeues the drained messages; it raises when the trigger's
+own batch failed, so the runtime retries that message as it would any failed invocation, and
+otherwise ends the invocation (the trigger's message is stored; the requeued ones trigger
+another).
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -44,6 +55,7 @@ class DrainOptions:
 
     max_batch: int = 2000  # messages per transaction, the trigger's included
     idle_wait_s: float = 0.01  # stop draining after this long without a message
+    max_invocation_s: float = 30.0  # start no new batch after this long in one invocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +82,46 @@ class RabbitDrain:
         self._connection: pika.BlockingConnection | None = None
         self._consumer: BlockingChannel | None = None
         self._publisher: BlockingChannel | None = None
+        self._deliveries: Iterator[tuple[Any, Any, Any]] | None = None
 
     def run(self, trigger_body: bytes, handle: BatchHandler) -> int:
-        """Store the trigger's message with the drained ones; returns the batch size.
+        """Store the trigger's message with the drained ones; returns how many were stored.
 
-        Raises when storing fails (the drained messages are requeued first) or when the
-        trigger's own dead letter cannot be published (the runtime then retries it).
+        Raises when storing the trigger's batch fails (the drained messages are requeued
+        first) or when the trigger's own dead letter cannot be published (the runtime then
+        retries it).
         """
         with self._lock:
-            drained = self._take()
-            bodies = [trigger_body, *(item.body for item in drained)]
             try:
-                letters = handle(bodies)
+                return self._run(trigger_body, handle)
+            finally:
+                self._stop_consuming()
+
+    def _run(self, trigger_body: bytes, handle: BatchHandler) -> int:
+        deadline = time.monotonic() + self.options.max_invocation_s
+        batch = self._take(retry=True)
+        try:
+            letters = list(handle([trigger_body, *(item.body for item in batch)]))
+        except BaseException:
+            self._release(batch)
+            raise
+        self._settle(batch, letters[1:])
+        if letters[0] is not None:
+            self._publish_letter(letters[0])
+        done = len(batch) + 1
+        while time.monotonic() < deadline:
+            batch = self._take(retry=False)
+            if not batch:
+                break
+            try:
+                letters = list(handle([item.body for item in batch]))
             except BaseException:
-                self._release(drained)
-                raise
-            self._settle(drained, list(letters[1:]))
-            if letters[0] is not None:
-                self._publish_letter(letters[0])
-            return len(bodies)
+                self._release(batch)
+                logger.warning("storing a drained batch of %s failed; requeued", self.queue)
+                break
+            self._settle(batch, letters)
+            done += len(batch)
+        return done
 
     def close(self) -> None:
         """Close the drain's connection."""
@@ -111,37 +144,58 @@ class RabbitDrain:
         assert self._consumer is not None and self._publisher is not None
         return self._consumer, self._publisher
 
-    def _take(self) -> list[Drained]:
+    def _take(self, *, retry: bool) -> list[Drained]:
+        """Take up to a batch of waiting messages.
+
+        The first take of an invocation replaces a connection that idled out once; a later one
+        gives up on a broker error (unsettled messages are requeued when their channel closes).
+        """
         want = self.options.max_batch - 1
         if want <= 0:
             return []
-        for attempt in (1, 2):  # a connection that idled out is replaced once
+        for attempt in (1, 2):
             try:
                 return self._consume(want)
             except BROKER_ERRORS as exc:
                 self._disconnect()
-                if attempt == 2:
+                if attempt == 2 or not retry:
                     logger.warning(
-                        "drain of %s unavailable (%s); one message only", self.queue, exc
+                        "drain of %s unavailable (%s); no more messages taken", self.queue, exc
                     )
+                    break
         return []
 
     def _consume(self, want: int) -> list[Drained]:
-        consumer, _ = self._channels()
-        consumer.basic_qos(prefetch_count=want)
+        if self._deliveries is None:
+            consumer, _ = self._channels()
+            # Room for the batch being stored and the next one, which the broker can deliver
+            # into the connection's buffers meanwhile: both are unacknowledged.
+            consumer.basic_qos(prefetch_count=min(2 * want, 65535))
+            self._deliveries = consumer.consume(
+                self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
+            )
         taken: list[Drained] = []
-        for method, _properties, body in consumer.consume(
-            self.queue, auto_ack=False, inactivity_timeout=self.options.idle_wait_s
-        ):
+        for method, _properties, body in self._deliveries:
             if method is None:
                 break
             taken.append(Drained(int(method.delivery_tag), body))
             if len(taken) >= want:
                 break
-        consumer.cancel()  # requeues what was delivered to us but not yet taken
         return taken
 
+    def _stop_consuming(self) -> None:
+        """Cancel the consumer; what was delivered but not taken goes back to the queue."""
+        deliveries, self._deliveries = self._deliveries, None
+        if deliveries is None or self._consumer is None:
+            return
+        try:
+            self._consumer.cancel()
+        except BROKER_ERRORS as exc:
+            logger.warning("drain of %s could not cancel its consumer (%s)", self.queue, exc)
+            self._disconnect()
+
     def _release(self, drained: list[Drained]) -> None:
+        """Requeue every unacknowledged message up to the last one given."""
         if not drained or self._consumer is None:
             return
         with contextlib.suppress(*BROKER_ERRORS):  # a lost channel requeues them anyway
@@ -152,7 +206,9 @@ class RabbitDrain:
         if not drained:
             return
         consumer = self._consumer
-        assert consumer is not None
+        if consumer is None:  # the channel was lost: the broker requeued them
+            logger.warning("drain of %s lost its channel before settling", self.queue)
+            return
         try:
             rejected: set[int] = set()
             for item, letter in zip(drained, letters, strict=True):
@@ -199,6 +255,7 @@ class RabbitDrain:
 
     def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
+        self._deliveries = None
         self._consumer = self._publisher = None
         if connection is not None and connection.is_open:
             with contextlib.suppress(*BROKER_ERRORS):

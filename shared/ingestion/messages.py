@@ -1,24 +1,31 @@
-"""Parse untrusted measurement messages (queue bodies or HTTP items) into readings."""
+"""Parse untrusted measurement messages (queue bodies or HTTP items) into readings.
+
+The contract is `shared.schemas.MeasurementIn`, the same model the OpenAPI document shows:
+a body is validated by it straight from its JSON text, an HTTP item from its decoded value.
+What the model refuses becomes a `Rejection` whose reason names the field and what was wrong.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.ids import is_uuid
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from shared.metering import InvalidReading, Reading, validate_reading
 from shared.metering.readings import brief
+from shared.schemas import MIN_TIMESTAMP_MS, MeasurementIn
 
-MIN_TIMESTAMP_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
-FIELDS = ("timestamp", "device_id", "measurement_value")
 # A reading is ~120 bytes of JSON; anything far larger is refused before it is parsed.
 MAX_MESSAGE_BYTES = 16 * 1024
 # A dead letter keeps this much of the original message (and says how big it was), so a
 # giant message never makes a dead letter the broker refuses (RabbitMQ's default maximum
 # message size is 128 MiB; Service Bus Standard allows 256 KiB).
 DEAD_LETTER_PREFIX_CHARS = 4096
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,48 +43,98 @@ class Rejection:
     reason: str
 
 
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def parse_body(body: str | bytes, *, now_ms: int) -> Measurement | Rejection:
     """Parse one JSON message body; never raises, whatever the body."""
     size = len(body.encode("utf-8", errors="replace") if isinstance(body, str) else body)
     if size > MAX_MESSAGE_BYTES:
         return Rejection(f"message is {size} bytes; a reading may be at most {MAX_MESSAGE_BYTES}")
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except RecursionError:
-        return Rejection("malformed JSON: nested too deeply")
-    except (ValueError, UnicodeDecodeError) as exc:
+        message = MeasurementIn.model_validate_json(body)
+    except ValidationError as exc:
+        return Rejection(rejection_reason(exc.errors(include_url=False)))
+    except ValueError as exc:  # defensive: pydantic reports bad text as a ValidationError
         return Rejection(f"malformed JSON: {exc}")
-    return parse_item(data, now_ms=now_ms)
+    return _measurement(message, now_ms)
 
 
 def parse_item(data: object, *, now_ms: int) -> Measurement | Rejection:
-    """Validate one decoded message object."""
-    if not isinstance(data, Mapping):
-        return Rejection("message must be a JSON object")
-    missing = [name for name in FIELDS if name not in data]
-    if missing:
-        return Rejection(f"missing field(s): {', '.join(missing)}")
-    extra = sorted(set(data) - set(FIELDS))
-    if extra:
-        return Rejection(f"unknown field(s): {', '.join(extra)}")
-    device_id = data["device_id"]
-    if not isinstance(device_id, str) or not is_uuid(device_id):
-        return Rejection(f"device_id must be a UUID string, got {brief(device_id)}")
+    """Validate one decoded message object (an item of an HTTP batch)."""
     try:
-        reading = validate_reading(data["timestamp"], data["measurement_value"], now_ms=now_ms)
+        message = MeasurementIn.model_validate(data)
+    except ValidationError as exc:
+        return Rejection(rejection_reason(exc.errors(include_url=False)))
+    return _measurement(message, now_ms)
+
+
+def _measurement(message: MeasurementIn, now_ms: int) -> Measurement | Rejection:
+    """The reading of a valid message, unless it is too far ahead of `now_ms`."""
+    try:
+        reading = validate_reading(message.timestamp, message.measurement_value, now_ms=now_ms)
     except InvalidReading as exc:
         return Rejection(str(exc))
-    except (OverflowError, ValueError):  # e.g. an integer too large for a float
-        return Rejection("measurement_value or timestamp is out of range")
-    if not math.isfinite(reading.value_kwh):
-        return Rejection(f"measurement value must be finite, got {reading.value_kwh}")
-    if reading.timestamp_ms < MIN_TIMESTAMP_MS:
-        return Rejection(f"timestamp {reading.timestamp_ms} is before 2000-01-01")
-    return Measurement(device_id.lower(), reading)
+    return Measurement(message.device_id, reading)
+
+
+def rejection_reason(errors: Sequence[ErrorDetails]) -> str:
+    """One reason for what MeasurementIn refused, the most basic problem first.
+
+    The order: not JSON, not an object, missing fields, unknown fields, then the first bad field
+    in the order device_id, timestamp, measurement_value. A value is never echoed in full.
+    """
+    kinds = {error["type"] for error in errors}
+    for error in errors:
+        if error["type"] == "json_invalid":
+            detail = error["msg"].removeprefix("Invalid JSON: ")
+            return (
+                f"malformed JSON: {'nested too deeply' if 'recursion limit' in detail else detail}"
+            )
+        if error["type"] == "string_unicode":  # a str with a lone surrogate
+            return "malformed JSON: the text is not valid Unicode"
+    if not all(error["loc"] for error in errors):
+        return "message must be a JSON object"
+    if "missing" in kinds:
+        missing = [str(e["loc"][0]) for e in errors if e["type"] == "missing"]
+        return f"missing field(s): {', '.join(missing)}"
+    if "extra_forbidden" in kinds:
+        extra = sorted({str(e["loc"][0])[:40] for e in errors if e["type"] == "extra_forbidden"})
+        return f"unknown field(s): {', '.join(extra)}"
+    by_field: dict[str, list[ErrorDetails]] = {}
+    for error in errors:
+        by_field.setdefault(str(error["loc"][0]), []).append(error)
+    if "device_id" in by_field:
+        return f"device_id must be a UUID string, got {brief(by_field['device_id'][0]['input'])}"
+    if "timestamp" in by_field:
+        return _timestamp_reason(by_field["timestamp"])
+    return _value_reason(by_field["measurement_value"][0])
+
+
+def _timestamp_reason(errors: list[ErrorDetails]) -> str:
+    value = errors[0]["input"]
+    if any(error["type"] == "greater_than_equal" for error in errors) and _is_whole(value):
+        return f"timestamp {value} is before 2000-01-01 ({MIN_TIMESTAMP_MS} ms)"
+    return f"timestamp must be integer epoch milliseconds, got {_brief_number(value)}"
+
+
+def _value_reason(error: ErrorDetails) -> str:
+    value = error["input"]
+    if error["type"] == "greater_than_equal":
+        return f"measurement value must be >= 0, got {brief(value)}"
+    if isinstance(value, int) and not isinstance(value, bool):  # a giant int, no float holds it
+        return f"measurement_value is out of range (too large for a float): {brief(value)}"
+    if error["type"] == "finite_number":
+        return f"measurement value must be finite, got {_brief_number(value)}"
+    return f"measurement value must be a number, got {brief(value)}"
+
+
+def _is_whole(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _brief_number(value: object) -> str:
+    """A non-finite float as JSON spells it (NaN, Infinity), anything else cut short."""
+    return _NOT_FINITE.get(repr(value), brief(value)) if isinstance(value, float) else brief(value)
 
 
 def dead_letter(reason: str, body: str | bytes, *, received_at_ms: int) -> str:

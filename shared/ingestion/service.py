@@ -26,6 +26,8 @@ from shared.ingestion.apply import (
     ItemResult,
     ItemStatus,
     PendingTotals,
+    PointWrites,
+    late_span,
 )
 from shared.ingestion.messages import Measurement, Rejection
 from shared.metering import (
@@ -131,28 +133,48 @@ def _store_readings(
     policy: IngestPolicy,
 ) -> None:
     lasts = store.lock_states(session, list(by_device))
-    stored = store.stored_values(
-        session, [(d, r.timestamp_ms) for d, rows in by_device.items() for _, r in rows]
-    )
+    stored = store.stored_values(session, _maybe_stored(by_device, lasts))
+    fresh = {d: _classify(d, by_device[d], stored, results) for d in sorted(by_device)}
+    spans = {d: late_span(rows, lasts.get(d)) for d, rows in fresh.items()}
+    windows = store.load_windows(session, {d: s for d, s in spans.items() if s is not None})
     totals = PendingTotals()
+    writes = PointWrites()
     states: dict[str, tuple[MeterPoint, int]] = {}
-    pending: list[tuple[str, MeterPoint]] = []
     budget = HourBudget(policy.max_hours_per_batch)
-    for device_id in sorted(by_device):
-        fresh = _classify(device_id, by_device[device_id], stored, results)
-        applier = DeviceApplier(session, device_id, policy.metering, totals, budget, results)
-        last, added = applier.apply(fresh, lasts.get(device_id), pending)
+    for device_id, rows in fresh.items():
+        applier = DeviceApplier(
+            session, device_id, policy.metering, totals, budget, results, writes
+        )
+        last, added = applier.apply(rows, lasts.get(device_id), windows.get(device_id))
         if last is not None and added:
             states[device_id] = (last, added)
-    store.insert_points(session, pending)
+    writes.flush(session)
     store.save_states(session, states)
-    before = store.load_totals(session, totals.keys())
+    before = store.load_totals(session, totals.delta)  # absolute totals need no stored value
     after = totals.resolve(before)
     _check_finite(after)
     store.save_totals(session, after)
     for device_id, hour in after:
         outcome.hours_changed.setdefault(device_id, set()).add(hour)
     outcome.alerts = _alerts(session, devices, after)
+
+
+def _maybe_stored(
+    by_device: dict[str, list[Indexed]], lasts: dict[str, MeterPoint | None]
+) -> dict[str, list[int]]:
+    """Timestamps that may already be stored: those not after the device's newest reading.
+
+    A reading after it is new by the invariant in `shared.ingestion.store`, so in-order
+    traffic needs no lookup at all.
+    """
+    out: dict[str, list[int]] = {}
+    for device_id, rows in by_device.items():
+        last = lasts.get(device_id)
+        if last is not None:
+            out[device_id] = [
+                r.timestamp_ms for _, r in rows if r.timestamp_ms <= last.timestamp_ms
+            ]
+    return out
 
 
 def _check_finite(after: dict[HourKey, HourTotal]) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from shared.errors import TooManyRequests
@@ -128,3 +129,21 @@ def clear_failures(session: Session, keys: LoginKeys) -> None:
         row = session.get(LoginFailure, key)
         if row is not None:
             session.delete(row)
+
+
+def prune_expired(session: Session, policy: ThrottlePolicy, *, now: datetime | None = None) -> int:
+    """Delete counters that can no longer matter; return how many.
+
+    A row whose window has passed and whose wait is over would be reset by its next failure
+    and stops no login, so deleting it changes nothing but the table's size (a spray of random
+    usernames would otherwise leave two rows per name forever).
+    """
+    current = now or utcnow()
+    window = max(policy.pair.window, policy.account.window, policy.address.window)
+    result = session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.window_started_at < current - window,
+            or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= current),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -72,15 +72,16 @@ def _is_mysql(session: Session | Connection) -> bool:
 
 
 def _refresh_mysql(session: Session | Connection, days: Sequence[tuple[str, date]]) -> None:
-    terms = []
-    params: dict[str, object] = {}
-    for i, (device_id, day) in enumerate(days):
-        terms.append(f"(device_id = :d{i} AND hour_start_utc >= :s{i} AND hour_start_utc < :e{i})")
-        params[f"d{i}"] = device_id
-        params[f"s{i}"] = datetime(day.year, day.month, day.day)
-        params[f"e{i}"] = datetime(day.year, day.month, day.day) + DAY
-    where = "WHERE " + " OR ".join(terms)
-    session.execute(text(_MARIADB_PACK.format(where=where)), params)
+    """One INSERT ... SELECT as driver SQL: as text() its 1,200 named binds cost more CPU to
+    compile than the server spends running it."""
+    term = "(device_id = %s AND hour_start_utc >= %s AND hour_start_utc < %s)"
+    params: list[object] = []
+    for device_id, day in days:
+        start = datetime(day.year, day.month, day.day)
+        params += [device_id, start, start + DAY]
+    where = "WHERE " + " OR ".join([term] * len(days))
+    connection = session.connection() if isinstance(session, Session) else session
+    connection.exec_driver_sql(_MARIADB_PACK.format(where=where), tuple(params))
 
 
 def _refresh_python(session: Session | Connection, days: Sequence[tuple[str, date]]) -> None:

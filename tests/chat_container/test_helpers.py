@@ -6,12 +6,13 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from chat_container import convert
 from chat_container.events import Hub, Overflowed
@@ -138,6 +139,20 @@ def test_conversions_carry_identity_role_and_utc_time() -> None:
     assert converted.created_at.ToDatetime().isoformat() == "2026-01-01T00:00:00"
     assert convert.participant(SUPPORT).role == pb.ROLE_ADMIN
     assert convert.event_conversation_id(pb.ChatEvent(ready=pb.Ready())) == ""
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 3, 31, 1, 59, 59, 999_999),  # naive: UTC, as stored
+        datetime(1969, 12, 31, 23, 59, 59, 500_000),  # before the epoch
+        datetime(2024, 6, 1, 12, 0, 0, 123_456, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_timestamps_match_protobufs_own_conversion(moment: datetime) -> None:
+    expected = Timestamp()
+    expected.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    assert convert.timestamp(moment) == expected
 
 
 def test_config_from_the_environment() -> None:

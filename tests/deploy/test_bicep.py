@@ -204,7 +204,7 @@ def test_azd_packages_the_artifact_with_shared_inside() -> None:
     assert (ROOT / "functions" / api["dist"]).resolve() == (ROOT / "build" / "functionapp")
     for shell in ("posix", "windows"):
         run = api["hooks"]["prepackage"][shell]["run"]
-        assert "cd .." in run and "-m local.package" in run
+        assert "cd .." in run and "-m infra.package" in run
 
 
 def test_function_app_is_flex_python_311_with_identity() -> None:

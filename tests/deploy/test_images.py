@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local import package
+from infra import package
 from tests.deploy.compose import ROOT
 
 WWWROOT = "/home/site/wwwroot"
@@ -34,7 +34,7 @@ def _files(root: Path) -> set[str]:
 
 
 def test_functions_image_holds_the_same_app_as_the_artifact(tmp_path: Path) -> None:
-    """functions/Dockerfile's COPY + cleanup RUN give exactly `python -m local.package`'s tree."""
+    """functions/Dockerfile's COPY + cleanup RUN give exactly `python -m infra.package`'s tree."""
     image_root = tmp_path / "image"
     wwwroot = image_root / WWWROOT.lstrip("/")
     steps = _instructions(ROOT / "functions" / "Dockerfile")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local import package
+from infra import package
 from local.funchost.server import load_function_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -106,3 +106,12 @@ def test_the_web_app_calls_the_function_app_with_cors_for_its_origin_only() -> N
     assert "allowedOrigins: [web.outputs.URL]" in MAIN
     assert re.search(r"cors: \{\s*allowedOrigins: allowedOrigins\s*supportCredentials: false", API)
     assert re.search(r"output API_BASE_URL string = '\$\{api.outputs.URL\}/api'", MAIN)
+
+
+def test_the_client_address_is_the_entry_the_azure_front_end_appends() -> None:
+    """Browsers call the function app directly, so only its front end appends to
+    X-Forwarded-For: trusting a second hop would let any caller choose its own "address" and
+    walk around the per-address login limits (docs/security.md, "The client address")."""
+    settings = (BICEP_DIR / "app" / "api-settings.bicep").read_text()
+    assert "linkedBackends" not in WEB
+    assert re.search(r"^\s*TRUSTED_PROXY_HOPS: '1'$", settings, re.M)

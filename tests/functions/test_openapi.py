@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from openapi import openapi_document
+from routes import users
+from routes._doc import Operation
+
 from local.funchost.server import load_function_app
 from tests.functions.conftest import FUNCTIONS_DIR, Api
 
@@ -40,3 +45,26 @@ def test_docs_page_is_readable_html(api: Api) -> None:
     r = api.get("/docs")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "/api/me/devices/{id}/consumption" in r.text
+
+
+def test_an_operation_with_an_undocumented_query_parameter_is_refused() -> None:
+    with pytest.raises(ValueError, match="no schema for query"):
+        Operation("get", "/x", "X", "x", "none", query=("limit", "no_such_parameter"))
+
+
+def test_each_route_module_documents_its_own_handlers() -> None:
+    documented = {(op.method, op.path) for op in users.api_doc.operations}
+    assert documented == {
+        ("get", "/users"),
+        ("post", "/users"),
+        ("get", "/users/{id}"),
+        ("patch", "/users/{id}"),
+        ("delete", "/users/{id}"),
+    }
+    document = openapi_document(users.api_doc.operations)
+    create = document["paths"]["/users"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UserCreate"
+    }
+    assert set(create["responses"]) == {"201", "400", "401", "403", "409", "422"}
+    assert "UserCreate" in document["components"]["schemas"]

@@ -16,7 +16,7 @@ import pika
 import pika.exceptions
 import pytest
 
-from local.deadletters import main, parse_dead_letter
+from local.deadletters import main
 from local.funchost.rabbitmq.topology import declare_topology
 from tests.utils.services import unavailable
 
@@ -122,6 +122,11 @@ def test_unreachable_broker_is_a_clear_error(capsys: pytest.CaptureFixture[str])
     assert "cannot connect to amqp://guest:***@127.0.0.1:1/" in capsys.readouterr().err
 
 
-def test_parse_dead_letter_without_envelope() -> None:
-    letter = parse_dead_letter(pika.BasicProperties(), b"plain")
-    assert letter.reason.startswith("unknown") and letter.text == "plain"
+def test_replay_keeps_a_letter_whose_message_was_cut(queue: str) -> None:
+    with channel_on() as channel:
+        envelope = {"reason": "too big", "message": '{"timestamp": 1', "truncated": True}
+        channel.basic_publish("", f"{queue}.dlq", json.dumps(envelope).encode())
+    assert "truncated: only the start of" in run("--queue", queue, "list")
+    output = run("--queue", queue, "replay")
+    assert "replayed 3 message(s)" in output and "cannot be replayed" in output
+    assert counts(queue) == (3, 1)

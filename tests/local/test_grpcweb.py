@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.server import RunningServer, start_server
-from local.grpcweb.bridge import create_app
+from local.grpcweb.bridge import UNARY_METHODS, create_app, unary_methods
 from local.grpcweb.wire import (
     TRAILERS,
     FrameError,
@@ -59,8 +59,10 @@ def chat_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture
-async def env(chat_db: str) -> AsyncIterator[Env]:
+# "unary": unary methods relayed as unary calls (as local.run and the bench configure the bridge);
+# "stream": every method relayed as a server stream (the bridge told nothing about the service).
+@pytest.fixture(params=["unary", "stream"])
+async def env(chat_db: str, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     platform: Platform = build_platform(Settings(DATABASE_URL=chat_db))
     sessions: sessionmaker[Session] = session_factory(chat_db)
     with transaction(sessions) as session:
@@ -68,8 +70,10 @@ async def env(chat_db: str) -> AsyncIterator[Env]:
         admin = make_user(session, role="admin")
         ids = (client.id, admin.id)
     server = await start_server(chat_config(), platform=platform, rabbitmq_url=None)
+    unary = unary_methods(pb.DESCRIPTOR) if request.param == "unary" else ()
     runner = web.AppRunner(
-        create_app(f"127.0.0.1:{server.port}", allow_origins=[ORIGIN]), handler_cancellation=True
+        create_app(f"127.0.0.1:{server.port}", allow_origins=[ORIGIN], unary=unary),
+        handler_cancellation=True,
     )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -284,7 +288,17 @@ def bridge_process() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "local.grpcweb", "--port", str(port), "--upstream", "127.0.0.1:1"],
+        [
+            sys.executable,
+            "-m",
+            "local.grpcweb",
+            "--port",
+            str(port),
+            "--upstream",
+            "127.0.0.1:1",
+            "--proto-module",
+            "chat_container.gen.energy.chat.v1.chat_pb2",
+        ],
         cwd=REPO_ROOT,
     )
     yield port
@@ -301,7 +315,22 @@ async def test_the_bridge_runs_as_a_module(bridge_process: int) -> None:
                 break
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
+        response.release()
         assert response.headers["grpc-status"] == "14"  # upstream unreachable: UNAVAILABLE
+        async with http.post(
+            f"http://127.0.0.1:{bridge_process}{SERVICE}/Subscribe",
+            data=encode_frame(b""),
+            headers=headers(None),
+        ) as streamed:
+            assert streamed.headers["grpc-status"] == "14"  # the streaming path says the same
+
+
+def test_unary_methods_are_read_from_the_descriptor() -> None:
+    found = unary_methods(pb.DESCRIPTOR)
+    assert f"{SERVICE}/SendMessage" in found and f"{SERVICE}/ListConversations" in found
+    assert f"{SERVICE}/Subscribe" not in found  # server streaming
+    assert create_app("127.0.0.1:1", unary=found)[UNARY_METHODS] == found
+    assert create_app("127.0.0.1:1")[UNARY_METHODS] == frozenset()
 
 
 async def test_cors_is_limited_to_the_web_app_origin(env: Env) -> None:

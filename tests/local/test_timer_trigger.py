@@ -152,7 +152,9 @@ def test_a_bad_schedule_stops_the_host_from_starting() -> None:
 def test_the_silent_meter_scan_is_a_timer_the_python_worker_indexes() -> None:
     app = load_function_app(FUNCTIONS_DIR / "function_app.py")
     timers = [f for f in app.get_functions() if f.get_trigger().type == "timerTrigger"]
-    assert [f.get_function_name() for f in timers] == ["scan_silent_meters"]
+    names = [f.get_function_name() for f in timers]
+    assert names == ["scan_silent_meters", "prune_login_failures"]
+    assert parse(timers[1].get_trigger().get_dict_repr()["schedule"]).minutes == {17}
     trigger = timers[0].get_trigger().get_dict_repr()
     assert parse(trigger["schedule"]).minutes == frozenset(range(0, 60, 5))
     assert trigger["name"] == "timer"

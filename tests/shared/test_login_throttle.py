@@ -20,6 +20,7 @@ from shared.security.throttle import (
     clear_failures,
     ensure_allowed,
     login_keys,
+    prune_expired,
     record_failure,
 )
 
@@ -65,6 +66,32 @@ def test_counters_back_off_and_recover(sessions: sessionmaker[Session]) -> None:
         clear_failures(session, login_keys(name, "192.0.2.1"))
     with sessions() as session:
         assert session.get(LoginFailure, key) is None
+
+
+def test_pruning_deletes_only_counters_that_no_longer_matter(
+    sessions: sessionmaker[Session],
+) -> None:
+    tag = str(id(sessions))
+    old, waiting, recent = (login_keys(f"{n}-{tag}", "192.0.2.1").pair for n in "owr")
+    with transaction(sessions) as session:
+        session.query(LoginFailure).delete()
+    for _ in range(2):
+        _fail(sessions, old, T0)  # free failures: no wait, window over by T0 + 1000 s
+    for _ in range(8):
+        _fail(sessions, waiting, T0)  # wait capped at 30 s, re-armed below
+    _fail(sessions, recent, T0 + 950 * S)
+    with transaction(sessions) as session:
+        row = session.get(LoginFailure, waiting)
+        assert row is not None
+        row.locked_until = T0 + 5000 * S  # still waiting long after its window
+    with transaction(sessions) as session:
+        assert prune_expired(session, POLICY, now=T0 + 1000 * S) == 1
+    with sessions() as session:
+        left = {row.username for row in session.query(LoginFailure)}
+    assert left == {waiting, recent}
+    assert _retry_after(sessions, f"w-{tag}", T0 + 1000 * S) == 4000  # the wait still holds
+    with transaction(sessions) as session:
+        assert prune_expired(session, POLICY, now=T0 + 6000 * S) == 2
 
 
 def test_keys_fit_the_column_for_any_username() -> None:

@@ -45,6 +45,25 @@ def test_token_audience_is_the_request_url(twin: RunningTwin) -> None:
         sender.close()
 
 
+def test_a_token_is_reused_until_a_minute_before_it_expires(
+    twin: RunningTwin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = RestSender(twin.connection_string, "alerts")
+    try:
+        url, other = sender.url_for("u1"), sender.url_for("u2")
+        first = sender.token_for(url)
+        assert sender.token_for(url) == first
+        assert jwt.decode(sender.token_for(other), KEY, algorithms=["HS256"], audience=other)
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 241)  # 59 s left of 300: too little
+        renewed = sender.token_for(url)
+        assert renewed != first
+        claims = jwt.decode(renewed, KEY, algorithms=["HS256"], audience=url)
+        assert claims["exp"] >= int(now) + 241 + 299
+    finally:
+        sender.close()
+
+
 def test_messages_reach_only_the_users_connections(twin: RunningTwin) -> None:
     client = service_client(twin.connection_string, "alerts")
     sockets = {

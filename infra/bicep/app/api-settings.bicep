@@ -30,9 +30,9 @@ var appSettings = {
   ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${adminPasswordSecretUri})'
   LOGIN_MAX_FAILURES: '5'
   LOGIN_LOCKOUT_SECONDS: '300'
-  // Login limits and sessions (docs/security.md). Browsers reach the API through the Static Web
-  // App's linked backend: the client is the 2nd X-Forwarded-For entry from the right (SWA
-  // appends the client, the Functions front end appends SWA). Verify on a deployment.
+  // Login limits and sessions (docs/security.md). Browsers call the function app's own URL (no
+  // Static Web Apps linked backend), so the client is the X-Forwarded-For entry the Functions
+  // front end appends: the last one. Anything left of it was written by the caller.
   LOGIN_BACKOFF_BASE_SECONDS: '2'
   LOGIN_WINDOW_SECONDS: '900'
   LOGIN_ACCOUNT_MAX_FAILURES: '20'
@@ -42,7 +42,7 @@ var appSettings = {
   LOGIN_MAX_CONCURRENT_HASHES: '1'
   LOGIN_HASH_WAIT_MS: '500'
   LOGIN_HASH_QUEUE: '1'
-  TRUSTED_PROXY_HOPS: '2'
+  TRUSTED_PROXY_HOPS: '1'
   REFRESH_REUSE_GRACE_SECONDS: '30'
   WEBPUBSUB_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${webPubSubConnectionStringSecretUri})'
   WEBPUBSUB_HUB: webPubSubHub

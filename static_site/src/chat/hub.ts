@@ -87,6 +87,7 @@ export class ChatHub {
         window.addEventListener("offline", fn);
         return () => window.removeEventListener("offline", fn);
       },
+      isOnline: () => navigator.onLine !== false,
     });
     this.store = store;
     let lastUnread = -1;

@@ -3,7 +3,7 @@
  * typing indicators that expire, receipts, draft validation, conversation ordering.
  */
 
-import { backoffDelay, type BackoffPolicy } from "../realtime/timing.ts";
+import { backoffDelay, type BackoffPolicy } from "../net/reconnect.ts";
 
 /** The most characters a message may have (the server counts code points, so do we). */
 export const MAX_MESSAGE_CHARS = 2000;

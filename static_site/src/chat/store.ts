@@ -8,11 +8,13 @@
  * After the server's Ready the conversation list is re-read, which catches conversations and
  * counters that changed meanwhile.
  * The stream reconnects with backoff and jitter when it ends or fails, and when it has been
- * silent far longer than the server's heartbeat.
+ * silent far longer than the server's heartbeat (states, backoff and online/offline handling: the
+ * shared machine of net/reconnect.ts).
  */
 
 import { ConnectError, Code } from "@connectrpc/connect";
 import type { ChatEvent } from "../gen/energy/chat/v1/chat_pb.ts";
+import { Reconnector, type Attempt, type ReconnectState } from "../net/reconnect.ts";
 import {
   chatErrorText,
   isUnauthenticated,
@@ -26,7 +28,7 @@ import {
   type Conversation,
 } from "./client.ts";
 import {
-  chatBackoff,
+  CHAT_BACKOFF,
   lastSeqOf,
   mergeMessages,
   resumeMap,
@@ -40,13 +42,7 @@ import {
   type Person,
 } from "./logic.ts";
 
-export type ChatLinkState =
-  | { status: "idle" }
-  | { status: "connecting" }
-  | { status: "live" }
-  | { status: "reconnecting"; retryAt: number; reason: string }
-  | { status: "offline" }
-  | { status: "unavailable"; reason: string };
+export type ChatLinkState = ReconnectState;
 
 export interface ChatTimers {
   setTimeout: (fn: () => void, ms: number) => number;
@@ -67,6 +63,8 @@ export interface ChatStoreOptions {
   onOnline?: (fn: () => void) => () => void;
   /** Subscribe to the browser's `offline` event; returns unsubscribe. */
   onOffline?: (fn: () => void) => () => void;
+  /** navigator.onLine (assumed true when absent): a drop while offline waits for `online`. */
+  isOnline?: () => boolean;
 }
 
 function newKey(): string {
@@ -83,32 +81,42 @@ export class ChatStore {
   private readonly histories = new Map<string, Msg[]>();
   private readonly loading = new Map<string, Promise<void>>();
   readonly typingBoard = new TypingBoard();
-  private stateValue: ChatLinkState = { status: "idle" };
+  private readonly link: Reconnector;
   private readonly listeners = new Set<() => void>();
-  private running = false;
-  private generation = 0;
-  private attempt = 0;
   private refreshedAfterAuthError = false;
-  private streamAbort: AbortController | null = null;
-  private retryTimer: number | null = null;
   private watchdog: number | null = null;
   private typingTimer: number | null = null;
   private lastEventAt = 0;
   private readonly typingSentAt = new Map<string, number>();
   private readonly seenAsked = new Map<string, number>();
-  private unlisten: (() => void)[] = [];
   private ownId: string | null = null;
 
   constructor(opts: ChatStoreOptions) {
     this.opts = opts;
     this.me = opts.me;
     this.t = opts.timers;
+    const noop = () => undefined;
+    this.link = new Reconnector({
+      env: {
+        setTimeout: (fn, ms) => this.t.setTimeout(fn, ms),
+        clearTimeout: (id) => this.t.clearTimeout(id),
+        now: () => this.t.now(),
+        random: () => this.t.random(),
+        isOnline: () => opts.isOnline?.() ?? true,
+        // The browser lost the network: the stream may look open but will not deliver; the machine
+        // drops it and, when the network is back, connects again (resuming from the last seq).
+        listen: (event, fn) => (event === "online" ? opts.onOnline : opts.onOffline)?.(fn) ?? noop,
+      },
+      backoff: CHAT_BACKOFF,
+      open: (attempt) => void this.openStream(attempt),
+      onState: () => this.emit(),
+    });
   }
 
   // ------------------------------------------------------------------ reading
 
   get state(): ChatLinkState {
-    return this.stateValue;
+    return this.link.state;
   }
 
   /** The client's own conversation id, once known. */
@@ -165,50 +173,28 @@ export class ChatStore {
     }
   }
 
-  private setState(state: ChatLinkState): void {
-    this.stateValue = state;
-    this.emit();
-  }
-
   // ------------------------------------------------------------------ lifecycle
 
   start(): void {
-    if (this.running) return;
+    if (this.link.state.status !== "idle") return;
     if (this.opts.rpc === null) {
-      this.setState({ status: "unavailable", reason: "The support chat is not configured on this server." });
+      this.link.giveUp("The support chat is not configured on this server.");
       return;
     }
-    this.running = true;
-    const offOnline = this.opts.onOnline?.(() => {
-      if (this.stateValue.status === "reconnecting" || this.stateValue.status === "offline") this.reconnectNow();
-    });
-    // The browser lost the network: the stream may look open but will not deliver; drop it and
-    // resume from the last seq when the network is back.
-    const offOffline = this.opts.onOffline?.(() => this.goOffline());
-    this.unlisten = [offOnline, offOffline].filter((f): f is () => void => f !== undefined);
     this.watchdog = this.t.setInterval(() => this.checkSilence(), 5_000);
-    void this.connect();
+    this.link.start();
   }
 
   stop(): void {
-    this.running = false;
-    this.generation += 1;
-    this.streamAbort?.abort();
-    this.streamAbort = null;
-    if (this.retryTimer !== null) this.t.clearTimeout(this.retryTimer);
     if (this.watchdog !== null) this.t.clearInterval(this.watchdog);
     if (this.typingTimer !== null) this.t.clearTimeout(this.typingTimer);
-    this.retryTimer = this.watchdog = this.typingTimer = null;
-    for (const off of this.unlisten) off();
-    this.unlisten = [];
-    this.setState({ status: "idle" });
+    this.watchdog = this.typingTimer = null;
+    this.link.stop();
   }
 
   /** Drop the stream and connect again at once (resuming). */
   reconnectNow(): void {
-    if (!this.running) return;
-    this.attempt = 0;
-    void this.connect();
+    this.link.restart("Reconnecting now.");
   }
 
   private get rpc(): ChatRpc {
@@ -216,87 +202,54 @@ export class ChatStore {
     return this.opts.rpc;
   }
 
-  private async connect(): Promise<void> {
-    const gen = ++this.generation;
-    this.streamAbort?.abort();
-    if (this.retryTimer !== null) this.t.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    const abort = new AbortController();
-    this.streamAbort = abort;
-    if (this.stateValue.status !== "reconnecting") this.setState({ status: "connecting" });
+  /** One attempt: subscribe (resuming every loaded conversation) and apply events until it ends. */
+  private async openStream(attempt: Attempt): Promise<void> {
     let token = "";
     try {
       token = await this.opts.auth.token();
-      if (gen !== this.generation) return;
+      if (!attempt.current) return;
       this.lastEventAt = this.t.now();
       const stream = this.rpc.subscribe(
         { conversationId: "", resumeAfterSeq: resumeMap(this.histories) },
-        { headers: authHeaders(token), signal: abort.signal },
+        { headers: authHeaders(token), signal: attempt.signal },
       );
       for await (const event of stream) {
-        if (gen !== this.generation) return;
+        if (!attempt.current) return;
         this.lastEventAt = this.t.now();
-        this.handle(event, gen);
+        this.handle(event, attempt);
       }
-      if (gen !== this.generation) return;
-      this.lost("The chat stream ended.");
+      attempt.lost("The chat stream ended.");
     } catch (err) {
-      if (gen !== this.generation || !this.running) return;
-      const e = ConnectError.from(err);
-      if (e.code === Code.Canceled && abort.signal.aborted) return;
+      if (!attempt.current) return;
       if (isUnauthenticated(err) && !this.refreshedAfterAuthError && token !== "") {
         this.refreshedAfterAuthError = true;
         try {
           await this.opts.auth.refresh(token);
         } catch {
-          this.setState({ status: "unavailable", reason: "Your session expired." });
+          attempt.giveUp("Your session expired.");
           return;
         }
-        if (gen === this.generation) void this.connect();
+        if (attempt.current) void this.openStream(attempt);
         return;
       }
+      const e = ConnectError.from(err);
       if (e.code === Code.PermissionDenied || isUnauthenticated(err)) {
-        this.setState({ status: "unavailable", reason: chatErrorText(err) });
+        attempt.giveUp(chatErrorText(err));
         return;
       }
-      this.lost(chatErrorText(err));
+      attempt.lost(chatErrorText(err));
     }
   }
 
-  private lost(reason: string): void {
-    if (!this.running) return;
-    this.generation += 1;
-    this.streamAbort?.abort();
-    this.streamAbort = null;
-    const delay = chatBackoff(this.attempt, this.t.random);
-    this.attempt += 1;
-    const gen = this.generation;
-    this.retryTimer = this.t.setTimeout(() => {
-      this.retryTimer = null;
-      if (gen === this.generation && this.running) void this.connect();
-    }, delay);
-    this.setState({ status: "reconnecting", retryAt: this.t.now() + delay, reason });
-  }
-
-  private goOffline(): void {
-    if (!this.running) return;
-    this.generation += 1;
-    this.streamAbort?.abort();
-    this.streamAbort = null;
-    if (this.retryTimer !== null) this.t.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.setState({ status: "offline" });
-  }
-
   private checkSilence(): void {
-    if (this.stateValue.status === "live" && this.t.now() - this.lastEventAt > STREAM_SILENCE_MS) {
-      this.lost("The chat stream went silent.");
+    if (this.link.state.status === "live" && this.t.now() - this.lastEventAt > STREAM_SILENCE_MS) {
+      this.link.lost("The chat stream went silent.");
     }
   }
 
   // ------------------------------------------------------------------ events
 
-  private handle(event: ChatEvent, gen: number): void {
+  private handle(event: ChatEvent, attempt: Attempt): void {
     const e = event.event;
     switch (e.case) {
       case "message":
@@ -321,10 +274,9 @@ export class ChatStore {
         break;
       }
       case "ready":
-        this.attempt = 0;
         this.refreshedAfterAuthError = false;
-        this.setState({ status: "live" });
-        void this.afterReady(gen);
+        attempt.live();
+        void this.afterReady(attempt);
         return;
       default:
         return;
@@ -333,13 +285,13 @@ export class ChatStore {
   }
 
   /** Re-read the list (counters, new conversations) and, for a client, its history. */
-  private async afterReady(gen: number): Promise<void> {
+  private async afterReady(attempt: Attempt): Promise<void> {
     try {
       await this.refreshList();
-      if (gen !== this.generation) return;
+      if (!attempt.current) return;
       if (this.me.role === "client" && this.ownId) await this.open(this.ownId);
     } catch (err) {
-      if (gen === this.generation) this.lost(chatErrorText(err));
+      attempt.lost(chatErrorText(err));
     }
   }
 

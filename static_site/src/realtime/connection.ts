@@ -1,6 +1,7 @@
 /**
  * A self-healing Web PubSub client connection: negotiate → WebSocket (`json.webpubsub.azure.v1`)
- * → `connected` → live; on any loss, back off with jitter and negotiate again (tokens expire).
+ * → `connected` → live; on any loss, back off with jitter and negotiate again (tokens expire). The
+ * states, backoff and online/offline handling are the shared machine of net/reconnect.ts.
  *
  * Liveness is checked, not assumed (live updates can stop silently; docs/architecture.md): a
  * keepalive ping whose pong never comes, a timer gap that shows the laptop slept, a tab becoming
@@ -9,14 +10,11 @@
  */
 
 import { parseFrame, PING_FRAME, SUBPROTOCOL, type PlatformMessage } from "./messages.ts";
-import { backoffDelay, sleptBetweenTicks, type BackoffPolicy, DEFAULT_BACKOFF } from "./timing.ts";
+import { DEFAULT_BACKOFF, Reconnector, type Attempt, type BackoffPolicy, type ReconnectState } from "../net/reconnect.ts";
+import { sleptBetweenTicks } from "./timing.ts";
 
-export type LinkState =
-  | { status: "idle" }
-  | { status: "connecting"; attempt: number }
-  | { status: "live"; since: number; connectionId: string }
-  | { status: "reconnecting"; attempt: number; retryAt: number; reason: string }
-  | { status: "offline"; reason: string };
+/** The link's visible state (the shared reconnect machine's; `unavailable` is never reached here). */
+export type LinkState = ReconnectState;
 
 /** The parts of a WebSocket this class uses (so tests can pass a fake). */
 export interface SocketLike {
@@ -95,144 +93,109 @@ export class RealtimeConnection {
   private readonly opts: ConnectionOptions;
   private readonly env: ConnectionEnv;
   private readonly tuning: ConnectionTuning;
-  private state: LinkState = { status: "idle" };
+  private readonly link: Reconnector;
   private socket: SocketLike | null = null;
-  /** Bumped whenever the current attempt is abandoned; late callbacks of old attempts check it. */
-  private generation = 0;
-  private attempt = 0;
-  private retryTimer: number | null = null;
   private connectTimer: number | null = null;
   private ticker: number | null = null;
   private lastTick = 0;
   private lastFrameAt = 0;
   private pingSentAt: number | null = null;
-  private unlisten: (() => void)[] = [];
+  private unlistenVisibility: (() => void) | null = null;
   private running = false;
 
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
     this.env = opts.env;
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+    this.link = new Reconnector({
+      env: this.env,
+      backoff: this.tuning.backoff,
+      open: (attempt) => void this.open(attempt),
+      onState: (state) => this.opts.onState(state),
+    });
   }
 
   get current(): LinkState {
-    return this.state;
+    return this.link.state;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unlisten = [
-      this.env.listen("online", () => this.reconnectNow("network is back")),
-      this.env.listen("offline", () => this.goOffline("The browser reports no network.")),
-      this.env.listen("visibilitychange", () => this.onVisible()),
-    ];
+    this.unlistenVisibility = this.env.listen("visibilitychange", () => this.onVisible());
     this.lastTick = this.env.now();
     this.ticker = this.env.setInterval(() => this.tick(), this.tuning.tickMs);
-    if (this.env.isOnline()) void this.connect();
-    else this.goOffline("The browser reports no network.");
+    this.link.start();
   }
 
   stop(): void {
     if (!this.running) return;
     this.running = false;
-    for (const off of this.unlisten) off();
-    this.unlisten = [];
+    this.unlistenVisibility?.();
+    this.unlistenVisibility = null;
     if (this.ticker !== null) this.env.clearInterval(this.ticker);
     this.ticker = null;
-    this.abandon();
-    this.setState({ status: "idle" });
+    this.link.stop();
   }
 
   /** Drop whatever is going on and connect at once, with a fresh backoff. */
   reconnectNow(reason: string): void {
-    if (!this.running) return;
-    this.abandon();
-    this.attempt = 0;
-    if (!this.env.isOnline()) {
-      this.goOffline("The browser reports no network.");
-      return;
-    }
-    void this.connect(reason);
+    this.link.restart(reason);
   }
 
   // ------------------------------------------------------------------ internals
 
-  private setState(state: LinkState): void {
-    this.state = state;
-    this.opts.onState(state);
-  }
-
-  /** Close the socket and cancel timers of the current attempt (its callbacks become no-ops). */
-  private abandon(): void {
-    this.generation += 1;
-    if (this.retryTimer !== null) this.env.clearTimeout(this.retryTimer);
-    if (this.connectTimer !== null) this.env.clearTimeout(this.connectTimer);
-    this.retryTimer = null;
-    this.connectTimer = null;
+  /** One attempt: negotiate a fresh URL, open the socket, wait for `connected`. */
+  private async open(attempt: Attempt): Promise<void> {
+    let url: string;
+    try {
+      url = await this.opts.negotiate();
+    } catch (err) {
+      if (!attempt.current) return;
+      if (this.opts.isFatal?.(err)) {
+        this.stop();
+        return;
+      }
+      if (statusOf(err) === 503) {
+        attempt.lost("Live updates are not configured on this server.", this.tuning.unavailableRetryMs);
+      } else {
+        attempt.lost(statusOf(err) === 0 ? "The server could not be reached." : "Could not start live updates.");
+      }
+      return;
+    }
+    if (!attempt.current) return;
+    let socket: SocketLike;
+    try {
+      socket = this.env.createSocket(url, SUBPROTOCOL);
+    } catch {
+      attempt.lost("The browser refused the live connection.");
+      return;
+    }
+    this.socket = socket;
     this.pingSentAt = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
+    const connectTimer = this.env.setTimeout(() => attempt.lost("The live connection did not open in time."), this.tuning.connectTimeoutMs);
+    this.connectTimer = connectTimer;
+    // Abandoned (dropped, offline, restarted, stopped): close the socket, its callbacks go quiet.
+    attempt.signal.addEventListener("abort", () => {
+      this.env.clearTimeout(connectTimer);
+      if (this.connectTimer === connectTimer) this.connectTimer = null;
+      if (this.socket === socket) this.socket = null;
+      this.pingSentAt = null;
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       try {
         socket.close(1000, "client reconnecting");
       } catch {
         // already closed
       }
-    }
-  }
-
-  private goOffline(reason: string): void {
-    if (!this.running) return;
-    this.abandon();
-    this.setState({ status: "offline", reason });
-  }
-
-  private async connect(_reason?: string): Promise<void> {
-    const gen = ++this.generation;
-    this.setState({ status: "connecting", attempt: this.attempt });
-    let url: string;
-    try {
-      url = await this.opts.negotiate();
-    } catch (err) {
-      if (gen !== this.generation || !this.running) return;
-      if (this.opts.isFatal?.(err)) {
-        this.stop();
-        return;
-      }
-      if (statusOf(err) === 503) {
-        this.scheduleRetry("Live updates are not configured on this server.", this.tuning.unavailableRetryMs);
-      } else {
-        this.scheduleRetry(statusOf(err) === 0 ? "The server could not be reached." : "Could not start live updates.");
-      }
-      return;
-    }
-    if (gen !== this.generation || !this.running) return;
-    let socket: SocketLike;
-    try {
-      socket = this.env.createSocket(url, SUBPROTOCOL);
-    } catch {
-      this.scheduleRetry("The browser refused the live connection.");
-      return;
-    }
-    this.socket = socket;
-    this.connectTimer = this.env.setTimeout(() => {
-      if (gen === this.generation) this.lost("The live connection did not open in time.");
-    }, this.tuning.connectTimeoutMs);
+    });
     socket.onmessage = (ev) => {
-      if (gen !== this.generation) return;
-      this.onFrame(ev.data);
+      if (attempt.current) this.onFrame(attempt, ev.data);
     };
-    socket.onclose = () => {
-      if (gen === this.generation) this.lost("The live connection closed.");
-    };
-    socket.onerror = () => {
-      if (gen === this.generation) this.lost("The live connection failed.");
-    };
+    socket.onclose = () => attempt.lost("The live connection closed.");
+    socket.onerror = () => attempt.lost("The live connection failed.");
   }
 
-  private onFrame(data: unknown): void {
+  private onFrame(attempt: Attempt, data: unknown): void {
     this.lastFrameAt = this.env.now();
     this.pingSentAt = null;
     if (typeof data !== "string") return;
@@ -242,17 +205,16 @@ export class RealtimeConnection {
       case "connected":
         if (this.socket && this.socket.protocol !== SUBPROTOCOL) {
           // The server ignored the subprotocol: we would never get system frames or pongs.
-          this.lost("The server does not speak the JSON subprotocol.");
+          attempt.lost("The server does not speak the JSON subprotocol.");
           return;
         }
         if (this.connectTimer !== null) this.env.clearTimeout(this.connectTimer);
         this.connectTimer = null;
-        this.attempt = 0;
-        this.setState({ status: "live", since: this.env.now(), connectionId: frame.connectionId });
+        attempt.live();
         this.opts.onConnected(frame.connectionId);
         return;
       case "disconnected":
-        this.lost(frame.reason ? `The server closed the connection: ${frame.reason}` : "The server closed the connection.");
+        attempt.lost(frame.reason ? `The server closed the connection: ${frame.reason}` : "The server closed the connection.");
         return;
       case "message":
         this.opts.onMessage(frame.message);
@@ -262,35 +224,10 @@ export class RealtimeConnection {
     }
   }
 
-  private lost(reason: string): void {
-    if (!this.running) return;
-    this.abandon();
-    if (!this.env.isOnline()) {
-      this.goOffline("The browser reports no network.");
-      return;
-    }
-    this.scheduleRetry(reason);
-  }
-
-  private scheduleRetry(reason: string, fixedDelayMs?: number): void {
-    if (!this.env.isOnline()) {
-      this.goOffline("The browser reports no network.");
-      return;
-    }
-    const delay = fixedDelayMs ?? backoffDelay(this.attempt, this.env.random, this.tuning.backoff);
-    this.attempt += 1;
-    const gen = this.generation;
-    this.retryTimer = this.env.setTimeout(() => {
-      this.retryTimer = null;
-      if (gen === this.generation && this.running) void this.connect(reason);
-    }, delay);
-    this.setState({ status: "reconnecting", attempt: this.attempt, retryAt: this.env.now() + delay, reason });
-  }
-
   private onVisible(): void {
     if (!this.running || !this.env.isVisible()) return;
-    if (this.state.status === "live") this.ping();
-    else if (this.state.status === "reconnecting" || this.state.status === "offline") this.reconnectNow("tab visible again");
+    if (this.link.state.status === "live") this.ping();
+    else this.link.wake("tab visible again");
   }
 
   private ping(): void {
@@ -299,7 +236,7 @@ export class RealtimeConnection {
       this.socket.send(PING_FRAME);
       this.pingSentAt = this.env.now();
     } catch {
-      this.lost("The live connection failed.");
+      this.link.lost("The live connection failed.");
     }
   }
 
@@ -313,12 +250,12 @@ export class RealtimeConnection {
     if (slept) {
       // Timers did not run: the machine slept or the tab was frozen. The socket may look open
       // while the server forgot it long ago, and pushes were missed: start over and catch up.
-      this.reconnectNow("woke up from sleep");
+      this.link.restart("woke up from sleep");
       return;
     }
-    if (this.state.status !== "live") return;
+    if (this.link.state.status !== "live") return;
     if (this.pingSentAt !== null) {
-      if (now - this.pingSentAt > this.tuning.pongTimeoutMs) this.lost("The server stopped answering.");
+      if (now - this.pingSentAt > this.tuning.pongTimeoutMs) this.link.lost("The server stopped answering.");
       return;
     }
     if (now - this.lastFrameAt >= this.tuning.pingAfterMs) this.ping();

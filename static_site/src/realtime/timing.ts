@@ -1,26 +1,4 @@
-/** Pure timing rules of the live connection: reconnect backoff, sleep detection, throttling. */
-
-export interface BackoffPolicy {
-  /** Delay ceiling before jitter for the first retry, in ms. */
-  baseMs: number;
-  /** Upper bound of any delay, in ms. */
-  capMs: number;
-  factor: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000, factor: 2 };
-
-/**
- * Delay before reconnect attempt `attempt` (0 = the first retry after a drop): exponential growth
- * capped at `capMs`, with "equal jitter" — half fixed, half random — so a fleet of tabs that lost
- * the server at the same moment does not come back in lockstep, yet never retries at once.
- */
-export function backoffDelay(attempt: number, random: () => number = Math.random, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
-  const n = Math.max(0, Math.floor(attempt));
-  const ceiling = Math.min(policy.capMs, policy.baseMs * policy.factor ** Math.min(n, 30));
-  const r = Math.min(1, Math.max(0, random()));
-  return Math.round(ceiling / 2 + (ceiling / 2) * r);
-}
+/** Pure timing rules of the live connection: sleep detection, throttling (the reconnect backoff is in net/reconnect.ts). */
 
 /**
  * True when the gap between two ticks of a periodic timer shows the machine was asleep (or the

@@ -38,6 +38,8 @@ export function describeLink(state: LinkState, now: number = Date.now()): Indica
       return { indicator: "offline", label: "Offline", tooltip: `${state.reason} Live updates resume, and missed alerts are fetched, when the network is back.` };
     case "idle":
       return { indicator: "offline", label: "Offline", tooltip: "Live updates are off." };
+    case "unavailable":
+      return { indicator: "offline", label: "Offline", tooltip: state.reason };
   }
 }
 

@@ -250,4 +250,61 @@ describe("ChatStore", () => {
     expect(subscribes[1]!.req.resumeAfterSeq).toEqual({ c1: 1n });
     store.stop();
   });
+
+  it("a stream that fails while the browser has no network waits offline, without retry timers", async () => {
+    const { rpc, subscribes } = fakeService();
+    const timers = manualTimers();
+    let network = true;
+    let online = () => undefined as void;
+    const store = new ChatStore({
+      rpc,
+      auth: auth(),
+      me: { id: "u-ana", role: "client" },
+      timers,
+      isOnline: () => network,
+      onOnline: (fn) => ((online = fn), () => undefined),
+    });
+    store.start();
+    await until(() => subscribes.length === 1);
+    subscribes[0]!.stream.push(ready());
+    await until(() => store.state.status === "live");
+    network = false; // the `offline` event was missed; the stream fails
+    subscribes[0]!.stream.push({ error: new ConnectError("network error", Code.Unavailable) });
+    await until(() => store.state.status === "offline");
+    expect(timers.delays).toEqual([]);
+    network = true;
+    online();
+    await until(() => subscribes.length === 2);
+    store.stop();
+  });
+
+  it("a session that cannot be refreshed leaves the chat unavailable, whatever the network does", async () => {
+    const { rpc, subscribes } = fakeService();
+    const a = auth();
+    a.refresh = async () => {
+      throw new Error("refresh token revoked");
+    };
+    let online = () => undefined as void;
+    let offline = () => undefined as void;
+    const store = new ChatStore({
+      rpc,
+      auth: a,
+      me: { id: "u-ana", role: "client" },
+      timers: manualTimers(),
+      onOnline: (fn) => ((online = fn), () => undefined),
+      onOffline: (fn) => ((offline = fn), () => undefined),
+    });
+    store.start();
+    await until(() => subscribes.length === 1);
+    subscribes[0]!.stream.push({ error: new ConnectError("expired", Code.Unauthenticated) });
+    await until(() => store.state.status === "unavailable");
+    expect(store.state).toEqual({ status: "unavailable", reason: "Your session expired." });
+    offline();
+    online();
+    await settle();
+    expect(store.state.status).toBe("unavailable");
+    expect(subscribes).toHaveLength(1);
+    store.stop();
+    expect(store.state.status).toBe("idle");
+  });
 });

@@ -31,7 +31,7 @@ describe("alert text", () => {
 
 describe("describeLink (header indicator)", () => {
   it("maps connection states to live / reconnecting / offline with a tooltip", () => {
-    expect(describeLink({ status: "live", since: 0, connectionId: "c" }).indicator).toBe("live");
+    expect(describeLink({ status: "live", since: 0 }).indicator).toBe("live");
     expect(describeLink({ status: "connecting", attempt: 0 }).label).toBe("Connecting…");
     const r = describeLink({ status: "reconnecting", attempt: 3, retryAt: 10_500, reason: "The live connection closed." }, 6_000);
     expect(r.indicator).toBe("reconnecting");

@@ -1,32 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, sleptBetweenTicks, throttle, type TimerApi } from "../../src/realtime/timing.ts";
-
-describe("backoffDelay", () => {
-  it("doubles from 1 s and caps at 30 s (upper bound: random = 1)", () => {
-    const max = Array.from({ length: 8 }, (_, i) => backoffDelay(i, () => 1));
-    expect(max).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-  });
-
-  it("keeps at least half of the step (lower bound: random = 0), so retries never hammer", () => {
-    const min = Array.from({ length: 7 }, (_, i) => backoffDelay(i, () => 0));
-    expect(min).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000]);
-  });
-
-  it("spreads tabs that dropped together (jitter)", () => {
-    const seq = [0.1, 0.5, 0.9];
-    const delays = seq.map((r) => backoffDelay(3, () => r));
-    expect(new Set(delays).size).toBe(3);
-    for (const d of delays) expect(d).toBeGreaterThanOrEqual(4000);
-    for (const d of delays) expect(d).toBeLessThanOrEqual(8000);
-  });
-
-  it("survives odd input: negative attempts, huge attempts, random outside [0,1]", () => {
-    expect(backoffDelay(-3, () => 1)).toBe(1000);
-    expect(backoffDelay(10_000, () => 1)).toBe(30000);
-    expect(backoffDelay(0, () => 7)).toBe(1000);
-    expect(backoffDelay(0, () => -1)).toBe(500);
-  });
-});
+import { sleptBetweenTicks, throttle, type TimerApi } from "../../src/realtime/timing.ts";
 
 describe("sleptBetweenTicks", () => {
   it("is false for on-time or slightly late ticks, true for a long gap", () => {

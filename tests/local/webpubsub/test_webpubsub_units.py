@@ -63,6 +63,23 @@ def test_token_audience_ignores_case_and_query() -> None:
         verify_token(token, key=ACCESS_KEY, expected_url=url.with_path("/api/hubs/chat/:send"))
 
 
+def test_a_verified_token_is_still_refused_once_expired_or_under_another_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = URL("http://127.0.0.1:80/api/hubs/chat/:send")
+    now = time.time()
+    token = sign({"aud": str(url), "exp": int(now) + 60})
+    assert verify_token(token, key=ACCESS_KEY, expected_url=url)["exp"] == int(now) + 60
+    assert verify_token(token, key=ACCESS_KEY, expected_url=url)  # the second check is cached
+    with pytest.raises(TokenError, match="invalid"):
+        verify_token(token, key="another-key-" + "x" * 32, expected_url=url)
+    with pytest.raises(TokenError, match="audience"):
+        verify_token(token, key=ACCESS_KEY, expected_url=url.with_path("/api/hubs/other/:send"))
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    with pytest.raises(TokenError, match="expired"):
+        verify_token(token, key=ACCESS_KEY, expected_url=url)
+
+
 def test_identity_accepts_string_or_list_claims() -> None:
     identity = identity_from_claims(
         {"sub": "alice", "role": "webpubsub.sendToGroup", "webpubsub.group": ["a", "a", "b"]}

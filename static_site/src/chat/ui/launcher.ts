@@ -11,8 +11,10 @@ export function linkStatusText(state: ChatLinkState, now = Date.now()): string {
     case "live":
       return "";
     case "idle":
-    case "connecting":
       return "Connecting…";
+    case "connecting":
+      // A retry after a failure is still "reconnecting" to the reader, with the failure's reason.
+      return state.attempt > 0 && state.reason ? `Reconnecting… (${state.reason})` : "Connecting…";
     case "reconnecting": {
       const s = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
       return `Reconnecting${s > 0 ? ` in ${s} s` : "…"} (${state.reason})`;

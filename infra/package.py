@@ -1,6 +1,6 @@
 """Build the function app's deployment artifact: functions/ with shared/ copied inside.
 
-`python -m local.package` writes `build/functionapp/` (the unpacked tree azd deploys) and
+`python -m infra.package` writes `build/functionapp/` (the unpacked tree azd deploys) and
 `build/functionapp.zip` (for `az functionapp deployment source config-zip` or OneDeploy).
 The app imports `shared` from its own root, so nothing touches sys.path at run time.
 Standard library only: azd runs it as a hook before packaging.
@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-logger = logging.getLogger("local.package")
+logger = logging.getLogger("infra.package")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = "functions"
 BUNDLED_PACKAGES = ("shared",)
@@ -112,8 +112,8 @@ def build(source: Path = REPO_ROOT, out_dir: Path | None = None) -> tuple[Path, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: python -m local.package [--source DIR] [--out DIR]."""
-    parser = argparse.ArgumentParser(prog="python -m local.package", description=__doc__)
+    """CLI: python -m infra.package [--source DIR] [--out DIR]."""
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
     parser.add_argument("--source", type=Path, default=REPO_ROOT, help="checkout to package")
     parser.add_argument("--out", type=Path, default=None, help="output folder (SOURCE/build)")
     args = parser.parse_args(argv)

@@ -1,0 +1,1 @@
+"""Build and deployment tools (the Bicep templates live in infra/bicep)."""

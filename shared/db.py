@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,37 +102,3 @@ def dispose_all() -> None:
             if isinstance(bind, Engine):
                 bind.dispose()
         _factories.clear()
-
-
-def upsert(
-    session: Session,
-    model: Any,
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    keys: Sequence[str],
-    replace: Sequence[str] = (),
-    add: Sequence[str] = (),
-) -> None:
-    """Insert `rows` of `model`; on a key conflict, overwrite `replace` and add to `add` columns.
-
-    With neither, conflicting rows are left as they are (SQLite `ON CONFLICT DO NOTHING`,
-    MySQL `INSERT IGNORE`). One statement for the whole list, on SQLite and MariaDB/MySQL.
-    """
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "sqlite":
-        lite = sqlite_insert(model)
-        if not replace and not add:
-            session.execute(lite.on_conflict_do_nothing(index_elements=list(keys)), rows)
-            return
-        changes = {c: lite.excluded[c] for c in replace}
-        changes |= {c: getattr(model, c) + lite.excluded[c] for c in add}
-        session.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
-        return
-    my = mysql_insert(model)
-    if not replace and not add:
-        session.execute(my.prefix_with("IGNORE"), rows)
-        return
-    updates = {c: my.inserted[c] for c in replace}
-    updates |= {c: getattr(model, c) + my.inserted[c] for c in add}
-    session.execute(my.on_duplicate_key_update(**updates), rows)

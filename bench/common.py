@@ -65,13 +65,14 @@ def bench_env(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def local_host(database_url: str) -> Iterator[str]:
-    """Run the local Functions host in a subprocess; yield its /api base URL."""
+def local_host_process(
+    database_url: str, root: Path = REPO_ROOT
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run `root`'s local Functions host in a subprocess; yield its /api base URL and process."""
     port = free_port()
-    command = host_command(Path("functions/function_app.py"), port)
     proc = subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
+        host_command(Path("functions/function_app.py"), port),
+        cwd=root,
         env=bench_env(database_url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -87,7 +88,14 @@ def local_host(database_url: str) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("local host did not become healthy")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@contextmanager
+def local_host(database_url: str) -> Iterator[str]:
+    """Run the local Functions host in a subprocess; yield its /api base URL."""
+    with local_host_process(database_url) as (base, _):
+        yield base

@@ -14,7 +14,6 @@ import cProfile
 import os
 import pstats
 import random
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +21,8 @@ from pathlib import Path
 import azure.functions as func
 import httpx
 
-from bench.common import REPO_ROOT, bench_env, free_port
+from bench.common import REPO_ROOT, bench_env, local_host_process
 from bench.day_view import DB_NAME, PASSWORD, _params, device_ids_by_client, ensure_database
-from local.funchost.server import host_command
 
 
 def _setup(url: str) -> tuple[Callable[[func.HttpRequest], func.HttpResponse], str, list[str]]:
@@ -117,23 +115,7 @@ def served_cpu(
 
     `root`: the checkout whose host and app to run (A/B against another commit's export).
     """
-    port = free_port()
-    proc = subprocess.Popen(
-        host_command(Path("functions/function_app.py"), port),
-        cwd=root,
-        env=bench_env(url),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with local_host_process(url, root) as (base, proc):
         owned = device_ids_by_client(url)
         for mode in modes:
             _, _, _ = asyncio.run(load_n(base, owned, 50, concurrency, mode))  # warm-up
@@ -146,9 +128,6 @@ def served_cpu(
                 f"{mode:5s} served: host CPU {cpu * 1000 / count:.2f} ms/request "
                 f"({count} requests, {errors} errors, {count / wall:.0f} req/s wall)"
             )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 async def load_n(

@@ -1,5 +1,6 @@
 /** The route table: address, who may open it, title, page and layout. */
 
+import { accountPage } from "./pages/account/account.ts";
 import { adminAlertsPage } from "./pages/admin/alerts.ts";
 import { adminAuditPage } from "./pages/admin/audit.ts";
 import { adminChatPage } from "./pages/admin/chat.ts";
@@ -27,6 +28,7 @@ export const ROUTES: RouteDef<PageMeta>[] = [
   { pattern: "/admin/chat", access: "admin", title: "Support", page: { page: adminChatPage, layout: "shell", nav: "chat" } },
   { pattern: "/dashboard", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
   { pattern: "/dashboard/:deviceId", access: "client", title: "My energy", page: { page: dashboardPage, layout: "shell", nav: "dashboard" } },
+  { pattern: "/account", access: "signed-in", title: "My account", page: { page: accountPage, layout: "shell", nav: "account" } },
   { pattern: "/alerts", access: "client", title: "Alerts", page: { page: alertsPage, layout: "shell", nav: "alerts" } },
 ];
 

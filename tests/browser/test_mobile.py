@@ -167,6 +167,7 @@ def test_client_pages_fit_a_phone_and_support_never_covers_content(
     expect(phone.get_by_test_id("page-title")).to_have_text("Hello, Maria")
     _fits(phone, "client-dashboard")
     _open(phone, "/alerts", "page-title", "client-alerts")
+    _open(phone, "/account", "password-form", "client-account")
     _open(phone, "/no-such-page", "not-found-page", "not-found")
 
     phone.goto("/#/dashboard")

@@ -53,7 +53,8 @@ function initials(name: string): string {
 export function createShell(appName: string, onLogout: () => void): Shell {
   const nav = h("nav", { class: "app-nav", "aria-label": "Main" });
   const actions = h("div", { class: "header-actions" });
-  const userBox = h("div", { class: "user-box" });
+  // The name opens "My account" (password change); the link is named for screen readers too.
+  const userBox = h("a", { class: "user-box", href: "#/account", testid: "account-link", "aria-label": "My account" });
   const logout = h("button", { class: "btn btn-ghost", type: "button", testid: "logout-button" }, icon("logout"), h("span", {}, "Sign out"));
   logout.addEventListener("click", onLogout);
   const header = h(
@@ -111,6 +112,9 @@ export function createShell(appName: string, onLogout: () => void): Shell {
   };
 
   const setActive = (navKey: string | undefined) => {
+    userBox.classList.toggle("active", navKey === "account");
+    if (navKey === "account") userBox.setAttribute("aria-current", "page");
+    else userBox.removeAttribute("aria-current");
     for (const link of nav.querySelectorAll<HTMLAnchorElement>(".nav-link")) {
       const active = link.dataset.key === navKey;
       link.classList.toggle("active", active);

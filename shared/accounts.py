@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared import sessions
 from shared.errors import Conflict, NotFound
-from shared.models import Device, User
+from shared.models import User
+from shared.ownership import unassign_owned
 from shared.schemas import Role, UserCreate, UserUpdate
 from shared.security.passwords import hash_password
 
@@ -90,7 +91,7 @@ def update_user(session: Session, *, user_id: str, data: UserUpdate) -> User:
         if user.role == "admin" and _count_admins(session) <= 1:
             raise Conflict("The last administrator cannot be made a client.")
         if data.role == "admin":
-            _unassign_devices(session, owner_id=user.id)
+            unassign_owned(session, user.id)  # an administrator owns no device
         user.role = data.role
         user.token_version += 1
     if data.password is not None:
@@ -102,13 +103,6 @@ def update_user(session: Session, *, user_id: str, data: UserUpdate) -> User:
     return user
 
 
-def _unassign_devices(session: Session, *, owner_id: str) -> list[str]:
-    device_ids = list(session.scalars(select(Device.id).where(Device.owner_id == owner_id)))
-    if device_ids:
-        session.execute(update(Device).where(Device.owner_id == owner_id).values(owner_id=None))
-    return device_ids
-
-
 def delete_user(session: Session, *, user_id: str, acting_user_id: str) -> list[str]:
     """Delete a user; their devices become unowned. Returns the unassigned device ids."""
     if get_user(session, user_id=user_id).role == "admin":
@@ -118,7 +112,9 @@ def delete_user(session: Session, *, user_id: str, acting_user_id: str) -> list[
         raise Conflict("You cannot delete your own account.")
     if user.role == "admin" and _count_admins(session) <= 1:
         raise Conflict("The last administrator cannot be deleted.")
-    device_ids = _unassign_devices(session, owner_id=user.id)
+    # Explicitly, not through the foreign key's ON DELETE SET NULL: a hand-over moves the
+    # devices' visibility bound (shared/ownership.py).
+    device_ids = unassign_owned(session, user.id)
     session.delete(user)
     session.flush()
     return device_ids

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from shared.ingestion import store
 from shared.metering import replan_for_maximum
 from shared.models import Alert, Device, utcnow
 from shared.notify import AlertEvent, PushLimits, notify
+from shared.ownership import owner_may_see
 from shared.schemas import AlertPublic
 from shared.settings import get_settings
 
@@ -43,6 +44,25 @@ def _public(alert: Alert, description: str | None) -> AlertPublic:
     )
 
 
+def _hidden_from(owner_id: str) -> ColumnElement[bool]:
+    """The alert is for an hour before the bound of a device `owner_id` owns now.
+
+    Such an hour is another client's (shared/ownership.py), or the owner's own from before the
+    device last left them; either way it is not shown, like its consumption. Alerts of a device
+    the caller no longer owns stay theirs.
+    """
+    return (
+        select(Device.id)
+        .where(
+            Device.id == Alert.device_id,
+            Device.owner_id == owner_id,
+            Device.visible_from_utc > Alert.hour_start_utc,
+        )
+        .correlate_except(Device)  # its own devices row, also where the outer query joins one
+        .exists()
+    )
+
+
 def list_alerts(
     session: Session,
     *,
@@ -57,7 +77,7 @@ def list_alerts(
 
     The open count is the owner's active, unacknowledged alerts (what the badge shows).
     """
-    base = select(Alert).where(Alert.owner_id == owner_id)
+    base = select(Alert).where(Alert.owner_id == owner_id, ~_hidden_from(owner_id))
     if since is not None:
         base = base.where(Alert.created_at > since)
     if unacknowledged_only:
@@ -71,6 +91,7 @@ def list_alerts(
                 Alert.owner_id == owner_id,
                 Alert.state == "active",
                 Alert.acknowledged_at.is_(None),
+                ~_hidden_from(owner_id),
             )
         )
         or 0
@@ -88,20 +109,30 @@ def list_alerts(
 def acknowledge(session: Session, *, owner_id: str, alert_id: str) -> AlertPublic:
     """Acknowledge one of the owner's alerts (idempotent)."""
     alert = session.get(Alert, alert_id)
-    if alert is None or alert.owner_id != owner_id:
+    device = None if alert is None else session.get(Device, alert.device_id)
+    if alert is None or alert.owner_id != owner_id or _hides(device, alert):
         raise NotFound(f"No alert with id {alert_id} among your alerts.")
     if alert.acknowledged_at is None:
         alert.acknowledged_at = utcnow()
-    device = session.get(Device, alert.device_id)
     return _public(alert, device.description if device else None)
+
+
+def _hides(device: Device | None, alert: Alert) -> bool:
+    """`_hidden_from(alert.owner_id)` for one loaded alert."""
+    return (
+        device is not None
+        and device.owner_id == alert.owner_id
+        and not owner_may_see(alert.hour_start_utc, device.visible_from_utc)
+    )
 
 
 def acknowledge_all(session: Session, *, owner_id: str) -> int:
     """Acknowledge every open alert of the owner; return how many."""
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Alert)
-        .where(Alert.owner_id == owner_id, Alert.acknowledged_at.is_(None))
+        .where(Alert.owner_id == owner_id, Alert.acknowledged_at.is_(None), ~_hidden_from(owner_id))
         .values(acknowledged_at=utcnow())
+        .execution_options(synchronize_session=False)  # the EXISTS is not evaluated in Python
     )
     return int(result.rowcount or 0)
 
@@ -115,14 +146,14 @@ def lock_device_for_alerts(session: Session, device_id: str) -> None:
     store.lock_device_state(session, device_id)
 
 
-def reevaluate_for_maximum(
-    session: Session, *, device_id: str, max_hourly_kwh: float
-) -> list[AlertEvent]:
+def reevaluate_for_maximum(session: Session, *, device: Device) -> list[AlertEvent]:
     """A device's maximum changed: re-evaluate its active alerts in the caller's transaction.
 
     Takes the device's ingestion lock first, so a concurrent batch either sees the new maximum
-    or is re-evaluated here.
+    or is re-evaluated here. Each alert's owner is told, unless the device is theirs now and
+    the hour is before its bound (as `GET /me/alerts`).
     """
+    device_id, max_hourly_kwh = device.id, device.max_hourly_kwh
     store.lock_device_state(session, device_id)
     active = store.device_alerts(session, device_id, state="active")
     if not active:
@@ -132,7 +163,8 @@ def reevaluate_for_maximum(
     steps = replan_for_maximum(stored, totals, max_hourly_kwh)
     existing = {(device_id, hour): row for hour, row in active.items()}
     writes = store.AlertWrites()
-    written = store.write_alert_steps(writes, device_id, None, steps, existing)
+    info = store.DeviceInfo(max_hourly_kwh, device.owner_id, device.visible_from_utc)
+    written = store.write_alert_steps(writes, device_id, info, steps, existing)
     writes.flush(session)
     events = [
         AlertEvent.from_step(alert_id, device_id, owner_id, step)

@@ -95,7 +95,12 @@ def device_snapshot(device: Device) -> dict[str, Any]:
         "address": device.address,
         "max_hourly_kwh": device.max_hourly_kwh,
         "owner_id": device.owner_id,
+        "visible_from_utc": _iso(device.visible_from_utc),
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat() + "Z"
 
 
 def _filtered(query: Select[tuple[AuditEntry]], wanted: AuditFilter) -> Select[tuple[AuditEntry]]:

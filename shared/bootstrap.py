@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import sessions
 from shared.db import transaction
-from shared.models import Device, User
+from shared.models import User
+from shared.ownership import unassign_owned
 from shared.security.passwords import hash_password
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _ensure(session: Session, settings: Settings) -> bool:
         )
         logger.warning("created bootstrap administrator %s", name)
         return True
-    session.execute(update(Device).where(Device.owner_id == existing.id).values(owner_id=None))
+    unassign_owned(session, existing.id)
     existing.role, existing.password_hash = "admin", password_hash
     existing.token_version += 1
     sessions.end_all(session, existing.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from shared.errors import FieldError, NotFound, ValidationFailed
@@ -132,23 +132,34 @@ def day_view(
 
 
 _HOUR = HourlyConsumption.hour_start_utc
-# Built once (composing a statement costs more CPU than a small query): the device row, outer
-# joined to the day's hours, so an unknown device gives no row and a day without data one row.
-_DAY = (
-    select(Device.max_hourly_kwh, _HOUR, HourlyConsumption.energy_kwh, HourlyConsumption.estimated)
-    .select_from(Device)
-    .outerjoin(
-        HourlyConsumption,
-        and_(
-            HourlyConsumption.device_id == Device.id,
-            # typed binds: SQLite compares the stored text form of a DateTime
-            bindparam("start", type_=_HOUR.type) <= _HOUR,
-            bindparam("end", type_=_HOUR.type) > _HOUR,
-        ),
+
+
+def _day_statement(*, owned: bool) -> Select[float, datetime, float, bool]:
+    """The device row outer joined to the day's hours: an unknown device gives no row, a day
+    without data one row. `owned`: only the owner's device, and only the hours the owner may
+    see (from the device's `visible_from_utc` on, shared/ownership.py), in the same join."""
+    hours = [
+        HourlyConsumption.device_id == Device.id,
+        # typed binds: SQLite compares the stored text form of a DateTime
+        bindparam("start", type_=_HOUR.type) <= _HOUR,
+        bindparam("end", type_=_HOUR.type) > _HOUR,
+    ]
+    if owned:
+        hours.append(or_(Device.visible_from_utc.is_(None), Device.visible_from_utc <= _HOUR))
+    query = (
+        select(
+            Device.max_hourly_kwh, _HOUR, HourlyConsumption.energy_kwh, HourlyConsumption.estimated
+        )
+        .select_from(Device)
+        .outerjoin(HourlyConsumption, and_(*hours))
+        .where(Device.id == bindparam("device"))
     )
-    .where(Device.id == bindparam("device"))
-)
-_OWNED_DAY = _DAY.where(Device.owner_id == bindparam("owner"))
+    return query.where(Device.owner_id == bindparam("owner")) if owned else query
+
+
+# Built once: composing a statement costs more CPU than a small query.
+_DAY = _day_statement(owned=False)
+_OWNED_DAY = _day_statement(owned=True)
 
 
 def device_day_view(
@@ -162,7 +173,8 @@ def device_day_view(
     """The day view of a device by id, in one statement: the device row and the day's hours.
 
     `owner_id` set: only that owner's device (another owner's is NotFound, as
-    `devices.get_owned_device`); None: any device (administrators, as `devices.get_device`).
+    `devices.get_owned_device`), hours before its `visible_from_utc` as if there were no data;
+    None: any device, every hour (administrators, as `devices.get_device`).
     """
     params = {
         "device": device_id,

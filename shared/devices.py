@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from shared.alerts import lock_device_for_alerts, reevaluate_for_maximum
 from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.models import Device, User
+from shared.ownership import change_owner
 from shared.schemas import DeviceCreate, DeviceUpdate
 
 KEY_PREFIX = "dk_"
@@ -94,6 +95,9 @@ def list_devices(
 def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> Device:
     """Apply the fields present in data; owner_id null unassigns the device.
 
+    Taking the device away from its owner hides the hours until then from whoever owns it next
+    (shared/ownership.py).
+
     A new maximum re-evaluates the device's active alerts in the same transaction.
     """
     device = get_device(session, device_id=device_id)
@@ -103,7 +107,7 @@ def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> De
     if "owner_id" in fields:
         if data.owner_id is not None:
             _check_owner(session, data.owner_id)
-        device.owner_id = data.owner_id
+        change_owner(device, data.owner_id)
     for name in ("description", "address", "max_hourly_kwh"):
         value = getattr(data, name)
         if name in fields and value is None:
@@ -112,7 +116,7 @@ def update_device(session: Session, *, device_id: str, data: DeviceUpdate) -> De
             setattr(device, name, value)
     session.flush()
     if "max_hourly_kwh" in fields and data.max_hourly_kwh is not None:
-        reevaluate_for_maximum(session, device_id=device.id, max_hourly_kwh=data.max_hourly_kwh)
+        reevaluate_for_maximum(session, device=device)
     return device
 
 

@@ -78,6 +78,10 @@ class Device(Base):
     )
     key_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(SADateTime, default=utcnow)
+    # The start of the first UTC hour the current owner may see (shared/ownership.py): NULL
+    # while the device never had an owner taken away (all history visible), else the first
+    # whole hour after the last hand-over; earlier hours belong to someone else.
+    visible_from_utc: Mapped[datetime | None] = mapped_column(SADateTime, nullable=True)
 
 
 class HourlyConsumption(Base):

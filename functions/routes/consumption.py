@@ -1,13 +1,15 @@
 """Consumption of one device: the day view, any range grouped, and exports (CSV, ESPI XML).
 
 Owners use /me/devices/{id}/…, administrators /devices/{id}/…; a client asking for another
-client's device gets 404.
+client's device gets 404, and sees no hour of their own device from before it was handed over
+to them (`devices.visible_from_utc`, shared/ownership.py); administrators see every hour.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 import azure.functions as func
 from sqlalchemy.orm import Session
@@ -72,11 +74,10 @@ def _period(req: func.HttpRequest, *, group_by: str | None) -> Period:
     )
 
 
-def _export(
-    req: func.HttpRequest, session: Session, device: Device, kind: str
-) -> func.HttpResponse:
+def _export(req: func.HttpRequest, session: Session, seen: Seen, kind: str) -> func.HttpResponse:
+    device, bound = seen
     period = _period(req, group_by="day")
-    priced = priced_period(session, device=device, period=period)
+    priced = priced_period(session, device=device, period=period, visible_from=bound)
     if kind == "csv":
         body, mimetype = exports.to_csv(priced).encode(), CSV_TYPE
     else:
@@ -85,18 +86,21 @@ def _export(
     return _cached(req, body, mimetype, **{"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-Action = Callable[[func.HttpRequest, Session, Device], func.HttpResponse]
+# A device and the first hour the caller may see of it (None: all; shared/ownership.py).
+Seen = tuple[Device, datetime | None]
+Action = Callable[[func.HttpRequest, Session, Seen], func.HttpResponse]
 
 
 def _as_owner(req: func.HttpRequest, action: Action) -> func.HttpResponse:
     with user_scope(req, read_only=True) as (session, user):
-        return action(req, session, _owned(session, user, req))
+        device = _owned(session, user, req)
+        return action(req, session, (device, device.visible_from_utc))
 
 
 def _as_admin(req: func.HttpRequest, action: Action) -> func.HttpResponse:
     with user_scope(req, admin=True, read_only=True) as (session, _admin):
         device_id = uuid_param(req.route_params.get("id"), what="device")
-        return action(req, session, devices.get_device(session, device_id=device_id))
+        return action(req, session, (devices.get_device(session, device_id=device_id), None))
 
 
 def _owned(session: Session, user: User, req: func.HttpRequest) -> Device:
@@ -104,12 +108,12 @@ def _owned(session: Session, user: User, req: func.HttpRequest) -> Device:
     return devices.get_owned_device(session, owner_id=user.id, device_id=device_id)
 
 
-def _csv(req: func.HttpRequest, session: Session, device: Device) -> func.HttpResponse:
-    return _export(req, session, device, "csv")
+def _csv(req: func.HttpRequest, session: Session, seen: Seen) -> func.HttpResponse:
+    return _export(req, session, seen, "csv")
 
 
-def _xml(req: func.HttpRequest, session: Session, device: Device) -> func.HttpResponse:
-    return _export(req, session, device, "xml")
+def _xml(req: func.HttpRequest, session: Session, seen: Seen) -> func.HttpResponse:
+    return _export(req, session, seen, "xml")
 
 
 @api_doc(

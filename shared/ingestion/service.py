@@ -77,7 +77,8 @@ class BatchOutcome:
     alerts: list[AlertEvent] = field(default_factory=list)
     hours_changed: dict[str, set[int]] = field(default_factory=dict)
     owners: dict[str, str | None] = field(default_factory=dict)
-    """Owner of every device the batch touched (read in the batch: no query after commit)."""
+    """Owner of every device the batch touched (read in the batch: no query after commit);
+    None where no changed hour is one its owner may see (shared/ownership.py)."""
 
     def count(self, status: ItemStatus) -> int:
         """Number of items with the given status."""
@@ -154,8 +155,13 @@ def _store_readings(
     after = totals.resolve(before)
     _check_finite(after)
     store.save_totals(session, after)
+    seen: set[str] = set()  # devices with a changed hour their owner may see
     for device_id, hour in after:
         outcome.hours_changed.setdefault(device_id, set()).add(hour)
+        if device_id not in seen and devices[device_id].owner_of(hour) is not None:
+            seen.add(device_id)
+    for device_id in outcome.hours_changed.keys() - seen:
+        outcome.owners[device_id] = None  # only hours its owner may not see changed
     outcome.alerts = _alerts(session, devices, after)
 
 
@@ -231,7 +237,7 @@ def _alerts(
     for device_id in sorted(by_device):
         device = devices[device_id]
         steps = plan_alerts(by_device[device_id], stored[device_id], device.max_hourly_kwh)
-        written = store.write_alert_steps(writes, device_id, device.owner_id, steps, existing)
+        written = store.write_alert_steps(writes, device_id, device, steps, existing)
         events += [
             AlertEvent.from_step(alert_id, device_id, owner_id, step)
             for alert_id, owner_id, step in written

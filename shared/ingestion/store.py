@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from shared.ingestion.rawsql import RawSql
 from shared.metering import HOUR_MS, AlertState, AlertStep, HourTotal, MeterPoint, StoredAlert
 from shared.models import Alert, Base, StoredReading, new_id, utcnow
+from shared.ownership import owner_may_see
 from shared.usage.daily import refresh_days
 
 PAGE = 64
@@ -45,6 +46,15 @@ class DeviceInfo:
 
     max_hourly_kwh: float
     owner_id: str | None
+    visible_from: datetime | None = None
+    """The first hour the owner may see (shared/ownership.py)."""
+
+    def owner_of(self, hour_start_ms: int) -> str | None:
+        """The owner who may see the hour starting at `hour_start_ms`, None when nobody may."""
+        bound = self.visible_from
+        if bound is None or owner_may_see(hour_datetime(hour_start_ms), bound):
+            return self.owner_id
+        return None
 
 
 def load_devices(session: Session, device_ids: Iterable[str]) -> dict[str, DeviceInfo]:
@@ -54,9 +64,14 @@ def load_devices(session: Session, device_ids: Iterable[str]) -> dict[str, Devic
         return {}
     sql = RawSql.of(session)
     rows = sql.select(
-        "id, max_hourly_kwh, owner_id", "devices", f"id IN {sql.group(len(ids))}", ids
+        "id, max_hourly_kwh, owner_id, visible_from_utc",
+        "devices",
+        f"id IN {sql.group(len(ids))}",
+        ids,
     )
-    return {r[0]: DeviceInfo(r[1], r[2]) for r in rows}
+    return {
+        r[0]: DeviceInfo(r[1], r[2], None if r[3] is None else sql.read_when(r[3])) for r in rows
+    }
 
 
 def _lock_rows(sql: RawSql, ordered: Sequence[str]) -> list[Any]:
@@ -355,14 +370,16 @@ def _update_by_id(columns: tuple[str, ...]) -> Any:
 def write_alert_steps(
     writes: AlertWrites,
     device_id: str,
-    owner_id: str | None,
+    device: DeviceInfo,
     steps: Sequence[AlertStep],
     existing: dict[tuple[str, int], AlertRow],
 ) -> list[tuple[str, str | None, AlertStep]]:
-    """Queue planned alert writes into `writes`; return (alert id, owner id, step) for each.
+    """Queue planned alert writes into `writes`; return (alert id, who to tell, step) for each.
 
-    New alerts belong to the device's current owner; existing ones keep theirs. A quiet
-    refresh (a cleared alert's total changed) touches only the total.
+    A new alert belongs to the device's current owner when the owner may see its hour, else to
+    nobody (an hour before the hand-over: shared/ownership.py); an existing one keeps its owner,
+    who is told unless the hour is before the bound of a device they own now. A quiet refresh
+    (a cleared alert's total changed) touches only the total.
     """
     now = utcnow()
     written: list[tuple[str, str | None, AlertStep]] = []
@@ -377,7 +394,7 @@ def write_alert_steps(
             "cleared_at": now if step.action == "clear" else None,
         }
         if known is None:
-            alert_id, owner = new_id(), owner_id
+            alert_id, owner = new_id(), device.owner_of(step.hour_start_ms)
             writes.inserts.append(
                 {
                     **values,
@@ -389,14 +406,16 @@ def write_alert_steps(
                     "acknowledged_at": None,
                 }
             )
-        elif step.action == "refresh":
-            alert_id, owner = known.id, known.owner_id
-            writes.refreshes.append(
-                {"alert_id": alert_id, "energy_kwh": step.energy_kwh, "updated_at": now}
-            )
         else:
             alert_id, owner = known.id, known.owner_id
-            writes.updates.append({**values, "alert_id": alert_id})
+            if step.action == "refresh":
+                writes.refreshes.append(
+                    {"alert_id": alert_id, "energy_kwh": step.energy_kwh, "updated_at": now}
+                )
+            else:
+                writes.updates.append({**values, "alert_id": alert_id})
+            if owner == device.owner_id:
+                owner = device.owner_of(step.hour_start_ms)
         written.append((alert_id, owner, step))
     return written
 

@@ -58,9 +58,10 @@ _HISTORY = (
     .order_by(DeviceTariff.effective_from_utc)
 )
 # The device row outer joined to its tariff history: no row = no such device (or not the
-# owner's); one row with a null tariff = a device without tariffs.
+# owner's); one row with a null tariff = a device without tariffs. With the device's
+# visibility bound (shared/ownership.py), which the owner's reads apply.
 _DEVICE_HISTORY = (
-    select(Device.id, DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
+    select(Device.visible_from_utc, DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
     .select_from(Device)
     .outerjoin(DeviceTariff, DeviceTariff.device_id == Device.id)
     .where(Device.id == bindparam("device"))
@@ -70,16 +71,28 @@ _OWNED_DEVICE_HISTORY = _DEVICE_HISTORY.where(Device.owner_id == bindparam("owne
 
 
 def read_series(
-    session: Session, *, device_id: str, start_utc: datetime, end_utc: datetime
+    session: Session,
+    *,
+    device_id: str,
+    start_utc: datetime,
+    end_utc: datetime,
+    visible_from: datetime | None = None,
 ) -> HourSeries:
     """Stored hours of a device in [start_utc, end_utc) as an ascending series.
 
     Reads the packed day rows (shared/usage/daily.py): a year is 366 short rows, parsed with
-    `map(int, ...)`, instead of 8,784 hourly rows.
+    `map(int, ...)`, instead of 8,784 hourly rows. `visible_from` (an owner's bound,
+    shared/ownership.py): hours starting before it are left out, as if they had no data.
     """
     first_day = start_utc.date()
     last_day = (end_utc - timedelta(microseconds=1)).date()
-    rows = _day_rows(session, device_id, first_day, last_day)
+    lowest = 0  # the first offset the caller may see
+    if visible_from is not None and visible_from > start_utc:
+        if visible_from >= end_utc:
+            return HourSeries(start_utc, [], [], [])
+        lowest = -int(-(visible_from - start_utc) // HOUR)  # whole hours, rounded up
+    read_from = (start_utc + lowest * HOUR).date()
+    rows = _day_rows(session, device_id, read_from, last_day)
     shift = start_utc.hour
     span = int((end_utc - start_utc) / HOUR)
     offsets: list[int] = []
@@ -94,7 +107,8 @@ def read_series(
         micros.extend(map(int, day_micros.split(",")))
         if estimated:
             flagged.update([base + h for h in map(int, estimated.split(","))])
-    low, high = bisect_left(offsets, 0), bisect_left(offsets, span)  # partial first/last day
+    # partial first/last day, hours before the bound
+    low, high = bisect_left(offsets, lowest), bisect_left(offsets, span)
     if low or high < len(offsets):
         offsets, micros = offsets[low:high], micros[low:high]
     estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
@@ -185,21 +199,24 @@ def load_assignments(session: Session, *, device_id: str) -> list[Assignment]:
 
 def device_assignments(
     session: Session, *, device_id: str, owner_id: str | None
-) -> list[Assignment]:
-    """The device's tariff history, in the statement that checks the device exists.
+) -> tuple[list[Assignment], datetime | None]:
+    """The device's tariff history and the caller's bound, in the statement that checks the
+    device exists.
 
     `owner_id` set: only that owner's device (another owner's is NotFound, as
-    `devices.get_owned_device`); None: any device (administrators, as `devices.get_device`).
+    `devices.get_owned_device`), with its `visible_from_utc` (shared/ownership.py); None: any
+    device (administrators, as `devices.get_device`), bound None (every hour).
     """
     query = _DEVICE_HISTORY if owner_id is None else _OWNED_DEVICE_HISTORY
     rows = session.connection().execute(query, {"device": device_id, "owner": owner_id}).all()
     if not rows:
         mine = "" if owner_id is None else " among your devices"
         raise NotFound(f"No device with id {device_id}{mine}.")
-    return _assignments(
+    assignments = _assignments(
         session,
         [(effective, tariff_id) for _, effective, tariff_id in rows if tariff_id is not None],
     )
+    return assignments, None if owner_id is None else rows[0][0]
 
 
 def _assignments(session: Session, rows: list[tuple[datetime, str]]) -> list[Assignment]:

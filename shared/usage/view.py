@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -24,17 +25,31 @@ class PricedPeriod:
     currency: str | None
 
 
-def priced_period(session: Session, *, device: Device, period: Period) -> PricedPeriod:
-    """Read the period's hours and price them under the device's tariff history."""
+def priced_period(
+    session: Session, *, device: Device, period: Period, visible_from: datetime | None = None
+) -> PricedPeriod:
+    """Read the period's hours and price them under the device's tariff history.
+
+    `visible_from` (an owner's bound, shared/ownership.py): earlier hours are left out, so
+    every sum and cost is over what the owner may see; None for administrators.
+    """
     assignments = load_assignments(session, device_id=device.id)
-    return _priced(session, device.id, assignments, period)
+    return _priced(session, device.id, assignments, period, visible_from)
 
 
 def _priced(
-    session: Session, device_id: str, assignments: list[Assignment], period: Period
+    session: Session,
+    device_id: str,
+    assignments: list[Assignment],
+    period: Period,
+    visible_from: datetime | None,
 ) -> PricedPeriod:
     series = read_series(
-        session, device_id=device_id, start_utc=period.start_utc, end_utc=period.end_utc
+        session,
+        device_id=device_id,
+        start_utc=period.start_utc,
+        end_utc=period.end_utc,
+        visible_from=visible_from,
     )
     currency = assignments[-1].rule.currency if assignments else None
     return PricedPeriod(period, series, hour_costs(series, assignments), currency)
@@ -56,9 +71,12 @@ def range_view(session: Session, *, device: Device, period: Period) -> RangeCons
 def device_range_view(
     session: Session, *, device_id: str, owner_id: str | None, period: Period
 ) -> RangeConsumption:
-    """The range view of a device by id (owner_id None: any device), two statements in all."""
-    assignments = device_assignments(session, device_id=device_id, owner_id=owner_id)
-    return _range(device_id, period, _priced(session, device_id, assignments, period))
+    """The range view of a device by id, two statements in all.
+
+    `owner_id` set: that owner's device, from its `visible_from_utc` on; None: any device, all.
+    """
+    assignments, bound = device_assignments(session, device_id=device_id, owner_id=owner_id)
+    return _range(device_id, period, _priced(session, device_id, assignments, period, bound))
 
 
 def _range(device_id: str, period: Period, priced: PricedPeriod) -> RangeConsumption:

@@ -86,3 +86,31 @@ def test_a_cut_packed_read_falls_back_to_the_rows(sessions: sessionmaker[Session
             session.execute(text(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}"))
         rows = read_hourly_series(session, device_id=device_id, start_utc=start, end_utc=end)
     assert whole == rows and cut == rows and len(rows.offsets) == len(values)
+
+
+@pytest.mark.parametrize(
+    "bound_hours",
+    [None, -30, 0, 5, 20, 24, 24 * 3 + 17, 24 * 5 - 1, 24 * 5, 24 * 9],  # before, in, after
+)
+def test_a_bound_leaves_out_the_hours_before_it(
+    sessions: sessionmaker[Session], bound_hours: int | None
+) -> None:
+    """An owner's bound (shared/ownership.py): only the stored hours from it on; same offsets."""
+    start = datetime(2026, 4, 1, 3)  # not at midnight: the first day is partial
+    values = {start + timedelta(hours=i): 0.5 + i / 1000 for i in range(-10, 24 * 5 + 10, 2)}
+    with transaction(sessions) as session:
+        device = Device(description="d", address="a", max_hourly_kwh=1.0, key_hash="x" * 64)
+        session.add(device)
+        session.flush()
+        write_hours(session, device_id=device.id, energy_by_hour=values)
+        device_id = device.id
+    end = start + timedelta(days=5)
+    bound = None if bound_hours is None else start + timedelta(hours=bound_hours)
+    with sessions() as session:
+        clamped = read_series(
+            session, device_id=device_id, start_utc=start, end_utc=end, visible_from=bound
+        )
+    expected = {h: kwh_to_micro(v) for h, v in values.items() if start <= h < end
+                and (bound is None or h >= bound)}  # fmt: skip
+    assert {clamped.hour_utc(i): m for i, m in enumerate(clamped.micros)} == expected
+    assert clamped.start_utc == start  # offsets stay relative to the period

@@ -49,7 +49,8 @@ def test_client_changes_their_password(page: Any, api: Api, platform: Any) -> No
     with page.expect_response("**/api/me/password") as changed:
         page.get_by_test_id("account-submit").click()
     assert changed.value.status == 200
-    expect(page.get_by_text("Password changed. Your other sessions were signed out.")).to_be_visible()
+    done = "Password changed. Your other sessions were signed out."
+    expect(page.get_by_text(done)).to_be_visible()
     expect(page.get_by_test_id("account-current")).to_have_value("")
 
     # the other session ended; this tab still works

@@ -12,10 +12,10 @@ import jwt
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from chat_container.batcher import SendBatcher
+from chat_container.batcher import Batcher
 from shared import auth
 from shared.chat import batch, service
-from shared.chat.batch import Outcome, SendRequest
+from shared.chat.batch import SendRequest, Sent
 from shared.chat.views import (
     ConversationView,
     History,
@@ -24,6 +24,7 @@ from shared.chat.views import (
     SeenResult,
 )
 from shared.db import transaction
+from shared.errors import DomainError
 from shared.platform import Platform
 
 T = TypeVar("T")
@@ -41,7 +42,10 @@ class ChatStore:
         self._platform = platform
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="chat-db")
         self._auth_cache: dict[str, tuple[Person, float]] = {}
-        self._sends = SendBatcher(self._send_batch, self._send_one)
+        self._sends: Batcher[SendRequest, Sent] = Batcher(self._send_batch, self._send_one)
+        self._identities: Batcher[str, Person] = Batcher(
+            self._authenticate_batch, self._authenticate_one
+        )
 
     async def _run(
         self,
@@ -79,21 +83,36 @@ class ChatStore:
         """The caller behind a 'Bearer <token>' value (raises Unauthorized).
 
         A token verified in the last AUTH_CACHE_S seconds is trusted without checking its
-        signature or reading the user again, never past its own expiry.
+        signature or reading the user again, never past its own expiry. Tokens that are not
+        (or no longer) cached are checked together: one read for all that wait.
         """
         now = time.time()
         cached = self._auth_cache.get(authorization or "")
         if cached is not None and cached[1] > now:
             return cached[0]
-        who = await self._read(
-            lambda s: service.person(auth.authenticate(self._platform, s, authorization))
-        )
+        who = await self._identities.submit(authorization or "")
         if len(self._auth_cache) >= AUTH_CACHE_MAX:
             self._auth_cache.clear()
         token = (authorization or "").partition(" ")[2].strip()
         expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
         self._auth_cache[authorization or ""] = (who, min(now + AUTH_CACHE_S, expires))
         return who
+
+    async def _authenticate_batch(self, authorizations: list[str]) -> list[Person | DomainError]:
+        found = await self._read(
+            lambda s: auth.authenticate_many(self._platform, s, authorizations)
+        )
+        return [
+            who
+            if isinstance(who, DomainError)
+            else Person(who.id, who.username, who.name, who.role)
+            for who in found
+        ]
+
+    async def _authenticate_one(self, authorization: str) -> Person:
+        return await self._read(
+            lambda s: service.person(auth.authenticate(self._platform, s, authorization))
+        )
 
     def forget(self, authorization: str | None) -> None:
         """Drop a cached identity: the next call with this token reads the user again."""
@@ -141,7 +160,7 @@ class ChatStore:
             SendRequest(viewer, conversation_id, text, client_message_id)
         )
 
-    async def _send_batch(self, requests: list[SendRequest]) -> list[Outcome]:
+    async def _send_batch(self, requests: list[SendRequest]) -> list[Sent | DomainError]:
         return await self._run(
             self._platform.sessions,
             lambda s: batch.send_messages(s, requests),

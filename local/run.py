@@ -90,7 +90,7 @@ async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, 
     """Start the gRPC chat service and the gRPC-Web bridge in front of it."""
     from chat_container.gen.energy.chat.v1 import chat_pb2
     from chat_container.server import ChatConfig, start_server
-    from local.grpcweb.bridge import create_app, unary_methods
+    from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, unary_methods
     from shared.platform import get_platform
 
     platform = get_platform()
@@ -104,7 +104,7 @@ async def start_chat(bind: str, chat_port: int, bridge_port: int) -> tuple[Any, 
         shutdown_timeout=SHUTDOWN_GRACE_S,
     )
     await runner.setup()
-    await web.TCPSite(runner, bind, bridge_port).start()
+    await web.TCPSite(runner, bind, bridge_port, backlog=LISTEN_BACKLOG).start()
     return chat, runner, int(runner.addresses[0][1])
 
 

@@ -8,7 +8,7 @@ import logging
 
 from aiohttp import web
 
-from local.grpcweb.bridge import create_app, unary_methods
+from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, unary_methods
 from shared.gctune import settle_after_start
 
 
@@ -48,6 +48,7 @@ def main() -> None:
         app,
         host=args.host,
         port=args.port,
+        backlog=LISTEN_BACKLOG,
         handler_cancellation=True,
         print=None,
         access_log=None,

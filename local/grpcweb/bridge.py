@@ -38,6 +38,11 @@ NOT_FORWARDED = {
     "grpc-timeout", "transfer-encoding", "upgrade", "cookie", "pragma", "cache-control",
     "x-accept-content-transfer-encoding", "x-accept-response-streaming",
 }  # fmt: skip
+# Connections the kernel may hold for the bridge before it accepts them. aiohttp's default
+# (128) is below the 200 clients of bench.chat opening their connections at once: when the
+# bridge fell a moment behind, the kernel dropped the surplus handshakes and those clients only
+# retried after TCP's 1 s timeout (ListenOverflows in `nstat`; the burst's ~1.2 s maximum).
+LISTEN_BACKLOG = 1024
 # How long a status may trail the upstream's headers and still make a trailers-only response.
 HEADERS_WAIT_S = 0.05
 CHANNEL = web.AppKey("channel", grpc.aio.Channel)

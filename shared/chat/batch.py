@@ -4,9 +4,12 @@
 set-based statements for the whole batch instead of ~7 ORM round trips per message: it checks
 every request (text, key, conversation, who may reach it), answers retries of a stored
 client_message_id with the stored message, hands out consecutive seqs per conversation
-(the conversation rows are updated in id order, so concurrent batches lock in the same order),
-inserts the messages and moves each sender's watermark. A request that is refused gets its
-DomainError in its slot; the others are stored. A database error aborts the whole batch (the
+(one UPDATE: the conversation rows are locked in id order, so concurrent batches lock in the
+same order), inserts the messages and moves each sender's watermark (one upsert). The
+statements whose size grows with the batch are driver SQL (`RawSql`); a batch is six
+statements and a commit on MariaDB however many conversations it touches (an executemany
+UPDATE was one round trip per row there). A request that is refused gets its DomainError in
+its slot; the others are stored. A database error aborts the whole batch (the
 caller then falls back to one transaction per message).
 """
 
@@ -16,12 +19,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from shared.chat.models import Conversation, Message, ReadState
 from shared.chat.views import MessageView, Person, clean_client_message_id, clean_text
 from shared.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from shared.ingestion.rawsql import RawSql
 from shared.models import utcnow
 
 ADMIN = "admin"
@@ -38,34 +42,10 @@ _STORED = select(MESSAGES).where(
     MESSAGES.c.conversation_id.in_(bindparam("ids", expanding=True)),
     MESSAGES.c.client_message_id.in_(bindparam("keys", expanding=True)),
 )
-_RESERVE = (
-    update(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("b_id"))
-    .values(
-        last_seq=CONVERSATIONS.c.last_seq + bindparam("b_count"),
-        last_activity_at=bindparam("b_now"),
-    )
-)
 _LAST_SEQS = select(CONVERSATIONS.c.id, CONVERSATIONS.c.last_seq).where(
     CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
 )
-_WATERMARKS = select(
-    READ_STATES.c.conversation_id, READ_STATES.c.user_id, READ_STATES.c.seen_seq
-).where(
-    READ_STATES.c.conversation_id.in_(bindparam("ids", expanding=True)),
-    READ_STATES.c.user_id.in_(bindparam("users", expanding=True)),
-)
-_MOVE_WATERMARK = (
-    update(READ_STATES)
-    .where(
-        READ_STATES.c.conversation_id == bindparam("b_cid"),
-        READ_STATES.c.user_id == bindparam("b_uid"),
-        READ_STATES.c.seen_seq < bindparam("b_seq"),
-    )
-    .values(seen_seq=bindparam("b_seq"), updated_at=bindparam("b_now"))
-)
 _INSERT_MESSAGES = insert(MESSAGES)
-_INSERT_WATERMARKS = insert(READ_STATES)
 
 Sent = tuple[MessageView, bool]
 Outcome = Sent | DomainError
@@ -166,46 +146,54 @@ def _key(item: _Checked) -> Key | None:
     return (item.request.conversation_id, item.request.sender.user_id, item.key)
 
 
-def _assign_seqs(db: Connection, new: list[_Checked]) -> dict[str, int]:
-    """Reserve len(batch) seqs per conversation; the first seq of each conversation's run."""
+def _assign_seqs(db: RawSql, new: list[_Checked]) -> dict[str, int]:
+    """Reserve len(batch) seqs per conversation; the first seq of each conversation's run.
+
+    One UPDATE for the whole batch, a CASE giving each row its count; MariaDB locks the rows
+    in primary-key order.
+    """
     counts = Counter(item.request.conversation_id for item in new)
     ids = sorted(counts)
-    now = utcnow()
-    db.execute(_RESERVE, [{"b_id": cid, "b_count": counts[cid], "b_now": now} for cid in ids])
-    last = db.execute(_LAST_SEQS, {"ids": ids})
+    cases = f"WHEN {db.mark} THEN {db.mark} " * len(ids)
+    sql = (
+        f"UPDATE {CONVERSATIONS.name} SET last_seq = last_seq + CASE id {cases}END, "  # noqa: S608 - values are bound
+        f"last_activity_at = {db.mark} WHERE id IN {db.group(len(ids))}"
+    )
+    counted = [v for cid in ids for v in (cid, counts[cid])]
+    db.run(sql, [*counted, db.when(utcnow()), *ids])
+    last = db.connection.execute(_LAST_SEQS, {"ids": ids})
     return {cid: int(seq) - counts[cid] + 1 for cid, seq in last}
 
 
-def _advance_watermarks(db: Connection, rows: list[dict[str, Any]]) -> None:
-    """Each sender has seen their own newest message (never moves a watermark back)."""
+# A sender's watermark goes up to their newest message, never down; updated_at changes only
+# when it moves (MariaDB runs the assignments left to right: updated_at reads the old seen_seq).
+_RAISE_WATERMARK = {
+    True: " ON DUPLICATE KEY UPDATE"
+    " updated_at = CASE WHEN VALUES(seen_seq) > seen_seq THEN VALUES(updated_at)"
+    " ELSE updated_at END,"
+    " seen_seq = GREATEST(seen_seq, VALUES(seen_seq))",
+    False: f" ON CONFLICT (conversation_id, user_id) DO UPDATE SET"
+    f" updated_at = CASE WHEN excluded.seen_seq > {READ_STATES.name}.seen_seq"
+    f" THEN excluded.updated_at ELSE {READ_STATES.name}.updated_at END,"
+    f" seen_seq = MAX({READ_STATES.name}.seen_seq, excluded.seen_seq)",
+}
+_WATERMARK_COLUMNS = ("conversation_id", "user_id", "user_role", "seen_seq", "updated_at")
+
+
+def _advance_watermarks(db: RawSql, rows: list[dict[str, Any]]) -> None:
+    """Each sender has seen their own newest message: one upsert for the whole batch."""
     top: dict[tuple[str, str], tuple[int, str]] = {}
     for row in rows:
         pair = (row["conversation_id"], row["sender_id"])
         if pair not in top or top[pair][0] < row["seq"]:
             top[pair] = (row["seq"], row["sender_role"])
-    have = {
-        (cid, uid): int(seen)
-        for cid, uid, seen in db.execute(
-            _WATERMARKS,
-            {"ids": sorted({c for c, _ in top}), "users": sorted({u for _, u in top})},
-        )
-    }
-    now = utcnow()
-    moves = [
-        {"b_cid": cid, "b_uid": uid, "b_seq": seq, "b_now": now}
-        for (cid, uid), (seq, _) in sorted(top.items())
-        if (cid, uid) in have and have[(cid, uid)] < seq
+    now = db.when(utcnow())
+    values = [
+        v for (cid, uid), (seq, role) in sorted(top.items()) for v in (cid, uid, role, seq, now)
     ]
-    if moves:
-        db.execute(_MOVE_WATERMARK, moves)
-    fresh = [
-        {"conversation_id": cid, "user_id": uid, "user_role": role, "seen_seq": seq,
-         "updated_at": now}
-        for (cid, uid), (seq, role) in sorted(top.items())
-        if (cid, uid) not in have
-    ]  # fmt: skip
-    if fresh:
-        db.execute(_INSERT_WATERMARKS, fresh)
+    groups = ", ".join([db.group(len(_WATERMARK_COLUMNS))] * len(top))
+    head = f"INSERT INTO {READ_STATES.name} ({', '.join(_WATERMARK_COLUMNS)})"
+    db.run(f"{head} VALUES {groups}{_RAISE_WATERMARK[db.mysql]}", values)
 
 
 def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome]:
@@ -228,7 +216,8 @@ def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome
                 first_in_batch[key] = item
             new.append(item)
     if new:
-        next_seq = _assign_seqs(db, new)
+        raw = RawSql.of(session)
+        next_seq = _assign_seqs(raw, new)
         now = utcnow()
         rows = []
         for item in new:
@@ -248,7 +237,7 @@ def send_messages(session: Session, requests: list[SendRequest]) -> list[Outcome
             rows.append(row)
             results[item.index] = (_view(row), True)
         db.execute(_INSERT_MESSAGES, rows)
-        _advance_watermarks(db, rows)
+        _advance_watermarks(raw, rows)
     for item, first in repeats:
         outcome = results[first.index]
         assert isinstance(outcome, tuple)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import select
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,7 +286,12 @@ def test_wire_helpers() -> None:
 
 
 @pytest.fixture
-def bridge_process() -> Iterator[int]:
+def bridge_process(bridge_proc: tuple[int, subprocess.Popen[bytes]]) -> int:
+    return bridge_proc[0]
+
+
+@pytest.fixture
+def bridge_proc() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -301,7 +309,7 @@ def bridge_process() -> Iterator[int]:
         ],
         cwd=REPO_ROOT,
     )
-    yield port
+    yield port, proc
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -360,3 +368,38 @@ def test_the_bridge_allows_no_origin_unless_told() -> None:
     assert create_app("127.0.0.1:1")[ALLOWED_ORIGINS] == set()
     app = create_app("127.0.0.1:1", allow_origins=["http://127.0.0.1:4280/"])
     assert app[ALLOWED_ORIGINS] == {"http://127.0.0.1:4280"}
+
+
+def test_the_bridge_holds_a_burst_of_new_connections_while_busy(
+    bridge_proc: tuple[int, subprocess.Popen[bytes]],
+) -> None:
+    """300 clients connecting at once are all queued by the kernel even while the bridge is
+    stalled; with aiohttp's backlog of 128 the surplus waited for TCP's 1 s retry."""
+    port, proc = bridge_proc
+    if int(Path("/proc/sys/net/core/somaxconn").read_text()) < 300:
+        pytest.skip("net.core.somaxconn caps every listen backlog below 300 here")
+    for _ in range(100):  # until it listens
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGSTOP)  # the bridge accepts nothing for now
+    sockets = []
+    try:
+        for _ in range(300):
+            sock = socket.socket()
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+            sockets.append(sock)
+        deadline = time.monotonic() + 0.5
+        pending = set(sockets)
+        while pending and time.monotonic() < deadline:
+            _, writable, _ = select.select([], list(pending), [], 0.05)
+            pending -= {
+                s for s in writable if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+            }
+        assert not pending, f"{len(pending)} of 300 connections were not queued within 0.5 s"
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        for sock in sockets:
+            sock.close()

@@ -1,4 +1,5 @@
-"""The one-statement caller check agrees with `authenticate`; cached tokens still expire."""
+"""The one-statement caller check and the batched check agree with `authenticate`; cached
+tokens still expire."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import sessions as auth_sessions
-from shared.auth import authenticate, authenticate_caller
+from shared.auth import Identity, authenticate, authenticate_caller, authenticate_many
 from shared.db import transaction
 from shared.errors import Unauthorized
 from shared.models import User
@@ -30,7 +31,7 @@ PLATFORM = cast(Platform, SimpleNamespace(tokens=ISSUER))
 
 
 def _both(sessions: sessionmaker[Session], token: str) -> list[str]:
-    """What each check says: the role, or 'refused'."""
+    """What each check says: the role, or 'refused' (the batched check given this token alone)."""
     out = []
     with sessions() as session:
         for check in (authenticate, authenticate_caller):
@@ -38,7 +39,10 @@ def _both(sessions: sessionmaker[Session], token: str) -> list[str]:
                 out.append(check(PLATFORM, session, f"Bearer {token}").role)
             except Unauthorized:
                 out.append("refused")
-    return out
+        (alone,) = authenticate_many(PLATFORM, session, [f"Bearer {token}"])
+        out.append("refused" if isinstance(alone, Unauthorized) else alone.role)
+    assert len(set(out)) == 1, out  # all three agree
+    return out[:2]
 
 
 def test_caller_check_refuses_what_authenticate_refuses(sessions: sessionmaker[Session]) -> None:
@@ -62,6 +66,50 @@ def test_caller_check_refuses_what_authenticate_refuses(sessions: sessionmaker[S
     with transaction(sessions) as session:  # a password change bumps the version
         session.execute(update(User).where(User.id == user_id).values(token_version=version + 1))
     assert _both(sessions, token(live.id)) == ["refused", "refused"]
+
+
+def test_one_batched_check_answers_each_header_as_authenticate_does(
+    sessions: sessionmaker[Session],
+) -> None:
+    from tests.utils.factories import make_user
+
+    with transaction(sessions) as session:
+        admin, client = make_user(session, role="admin"), make_user(session, role="client")
+        live = auth_sessions.start(session, client, ttl=timedelta(days=1))
+        ended = auth_sessions.start(session, client, ttl=timedelta(days=1))
+        auth_sessions.end(session, ended.id)
+        foreign = auth_sessions.start(session, admin, ttl=timedelta(days=1))
+        people = {u.id: (u.username, u.name, u.role) for u in (admin, client)}
+
+    def token(who: str, session_id: str | None = None, ver: int = 0, kind: str = "access") -> str:
+        return ISSUER.issue(TokenClaims(who, "client", ver, kind, session_id=session_id))  # type: ignore[arg-type]
+
+    headers = [
+        f"Bearer {token(client.id, live.id)}",
+        f"Bearer {token(admin.id)}",
+        f"Bearer {token(client.id, ended.id)}",  # logged out
+        f"Bearer {token(client.id, foreign.id)}",  # someone else's session
+        f"Bearer {token(client.id, ver=1)}",  # an older password's token
+        f"Bearer {token('9' * 36)}",  # no such user
+        f"Bearer {token(client.id, kind='refresh')}",
+        "Bearer not-a-token",
+        "Basic abc",
+        None,
+        f"Bearer {token(client.id, live.id)}",  # the same header twice
+    ]
+    with sessions() as session:
+        batched = authenticate_many(PLATFORM, session, headers)
+        alone: list[Identity | str] = []
+        for header in headers:
+            try:
+                user = authenticate(PLATFORM, session, header)
+                alone.append(Identity(user.id, user.username, user.name, user.role))
+            except Unauthorized as error:
+                alone.append(error.detail)
+    assert [a if isinstance(a, Identity) else a.detail for a in batched] == alone
+    assert batched[0] == Identity(client.id, *people[client.id])
+    assert batched[1] == Identity(admin.id, *people[admin.id])  # the stored role, not the claim
+    assert sum(isinstance(a, Identity) for a in batched) == 3
 
 
 def test_a_cached_token_still_expires_and_keeps_its_kind(

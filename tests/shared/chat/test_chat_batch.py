@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.chat import service
@@ -94,3 +95,49 @@ def test_a_batch_matches_one_at_a_time(sessions: sessionmaker[Session]) -> None:
         (4, "reply"),
     ]
     assert (seen.seen_seq, seen.unread_count) == (4, 0)
+
+
+def test_a_batch_moves_watermarks_up_only(sessions: sessionmaker[Session]) -> None:
+    """A missing watermark is created, a lower one raised (with a new time), a higher one kept."""
+    one, two, admin, first, second = _people(sessions)
+    old = datetime(2026, 1, 1, 12, 0, 0, 123456)
+    with transaction(sessions) as session:
+        send_messages(
+            session, [SendRequest(one, first, "a", ""), SendRequest(two, second, "b", "")]
+        )
+        session.execute(
+            update(ReadState)
+            .where(ReadState.conversation_id == second, ReadState.user_id == two.user_id)
+            .values(seen_seq=50, updated_at=old)  # ahead of anything this batch stores
+        )
+        session.execute(
+            update(ReadState)
+            .where(ReadState.conversation_id == first, ReadState.user_id == one.user_id)
+            .values(updated_at=old)
+        )
+    with transaction(sessions) as session:
+        outcomes: list[Any] = send_messages(
+            session,
+            [
+                SendRequest(one, first, "c", ""),
+                SendRequest(one, first, "d", ""),
+                SendRequest(two, second, "e", ""),
+                SendRequest(admin, first, "f", ""),
+            ],
+        )
+    assert [o[0].seq for o in outcomes] == [2, 3, 2, 4]
+    with transaction(sessions) as session:
+        marks = {
+            (s.conversation_id, s.user_id): (s.seen_seq, s.updated_at, s.user_role)
+            for s in session.scalars(select(ReadState))
+            if s.conversation_id in (first, second)
+        }
+    raised, kept, created = (
+        marks[(first, one.user_id)],
+        marks[(second, two.user_id)],
+        marks[(first, admin.user_id)],
+    )
+    assert raised[0] == 3 and raised[1] > old  # the sender's newest, with a new time
+    assert kept[:2] == (50, old)  # never moved back, time untouched
+    assert created[0] == 4 and created[2] == "admin"
+    assert len(marks) == 3

@@ -122,7 +122,6 @@ class Settings(BaseSettings):
         )
 
 
-
 class MigrationSettings(BaseSettings):
     """What `python -m shared.migrate` reads, and nothing more (docs/operations.md).
 

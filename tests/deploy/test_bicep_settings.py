@@ -6,6 +6,8 @@ import ast
 import re
 from pathlib import Path
 
+import yaml
+
 from tests.deploy.bicep import BICEP_DIR, ROOT, object_keys, variable_object
 
 CODE_DIRS = (ROOT / "functions", ROOT / "shared")
@@ -184,6 +186,13 @@ def test_the_migration_job_gets_what_the_migration_cli_reads_and_nothing_else() 
     assert "{ name: 'APP_DATABASE_PASSWORD', secretRef: 'mysql-app-password' }" in env
     assert "env: migrationEnv" in source and source.count("migrationEnv") == 2
     assert "{ name: 'DATABASE_URL', secretRef: 'database-url' }" in source  # the chat app's
+    # The same command as the compose one-shot (tests/deploy/test_compose.py checks that one).
+    match = re.search(r"command: \[([^\]]*)\]", source)
+    assert match is not None
+    command = re.findall(r"'([^']*)'", match.group(1))
+    compose = yaml.safe_load((ROOT / "local" / "docker-compose.yml").read_text())
+    assert command == compose["services"]["migrate"]["entrypoint"]
+    assert command == ["python", "-m", "shared.migrate", "upgrade", "--grant-app-user"]
 
 
 def _chat_server_source() -> str:

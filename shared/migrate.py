@@ -5,6 +5,10 @@ SQLiteImpl.", "Will assume non-transactional DDL."); from the runner, the seed o
 are noise at every start. Unless the application configured the "alembic" logger itself, it is
 held at WARNING, and one line of ours says which revisions were applied (nothing when the
 database is already at head). `python -m shared.migrate` shows Alembic's own lines.
+
+`python -m shared.migrate grant-app-user` (or `upgrade --grant-app-user`, what compose and the
+Azure migration job run) then provisions the application's own database user with rows-only
+rights (shared/dbuser.py); DATABASE_URL must be the administrator's.
 """
 
 from __future__ import annotations

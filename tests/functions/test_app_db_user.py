@@ -37,7 +37,9 @@ from shared.settings import Settings
 from tests.functions.conftest import Api, serve_api
 from tests.utils.services import (
     MARIADB_HOST,
+    MARIADB_PASSWORD,
     MARIADB_PORT,
+    MARIADB_USER,
     app_user_url,
     mariadb_database,
 )
@@ -62,8 +64,8 @@ class Scratch:
         return app_user_url(self.admin_url, self.user, self.password)
 
 
-def _root() -> pymysql.connections.Connection:  # type: ignore[type-arg]
-    return pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root", autocommit=True)
+def _admin() -> pymysql.connections.Connection:  # type: ignore[type-arg]
+    return _as(MARIADB_USER, MARIADB_PASSWORD, None)
 
 
 def _as(user: str, password: str, database: str | None) -> pymysql.connections.Connection:  # type: ignore[type-arg]
@@ -79,7 +81,7 @@ def _as(user: str, password: str, database: str | None) -> pymysql.connections.C
 
 
 def _grants(user: str) -> list[str]:
-    with _root() as conn, conn.cursor() as cur:
+    with _admin() as conn, conn.cursor() as cur:
         cur.execute("SHOW GRANTS FOR %s@%s", (user, "%"))
         return sorted(str(row[0]) for row in cur.fetchall())
 
@@ -99,7 +101,7 @@ def _migrate_cli(admin_url: str, user: str, password: str) -> subprocess.Complet
 
 
 def _drop_users(*users: str) -> None:
-    with _root() as conn, conn.cursor() as cur:
+    with _admin() as conn, conn.cursor() as cur:
         for user in users:
             cur.execute("DROP USER IF EXISTS %s@%s", (user, "%"))
 
@@ -234,7 +236,7 @@ def test_other_databases_are_out_of_reach(scratch: Scratch) -> None:
     # One name unrelated, one the unescaped grant pattern energy_test_... would have matched.
     twin = scratch.database.replace("_", "X", 1)
     others = [f"other_{uuid.uuid4().hex[:8]}", twin]
-    with _root() as conn, conn.cursor() as cur:
+    with _admin() as conn, conn.cursor() as cur:
         for name in others:
             cur.execute(f"CREATE DATABASE `{name}`")
             cur.execute(f"CREATE TABLE `{name}`.secrets (v INT)")
@@ -252,7 +254,7 @@ def test_other_databases_are_out_of_reach(scratch: Scratch) -> None:
             _as(scratch.user, scratch.password, twin)
         assert refused.value.args[0] == 1044
     finally:
-        with _root() as conn, conn.cursor() as cur:
+        with _admin() as conn, conn.cursor() as cur:
             for name in others:
                 cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
@@ -287,7 +289,7 @@ def test_rights_granted_by_hand_are_taken_back(scratch: Scratch) -> None:
     user, password = f"app_{uuid.uuid4().hex[:12]}", secrets.token_urlsafe(18)
     try:
         provision_app_user(scratch.admin_url, user, password)
-        with _root() as conn, conn.cursor() as cur:
+        with _admin() as conn, conn.cursor() as cur:
             cur.execute(f"GRANT CREATE, DROP ON `{scratch.database}`.* TO %s@'%%'", (user,))
             cur.execute("GRANT SELECT ON mysql.user TO %s@'%%'", (user,))
             cur.execute("GRANT PROCESS ON *.* TO %s@'%%'", (user,))
@@ -317,7 +319,7 @@ def test_an_account_without_grant_rights_cannot_provision_and_the_password_stays
 
 
 def test_the_administrator_cannot_be_its_own_application_user(scratch: Scratch) -> None:
-    for url, user in ((scratch.admin_url, "root"), (scratch.app_url, scratch.user)):
+    for url, user in ((scratch.admin_url, MARIADB_USER), (scratch.app_url, scratch.user)):
         with pytest.raises(AppUserError, match="login of DATABASE_URL"):
             provision_app_user(url, user, "some-long-password")
     assert len(_grants(scratch.user)) == 2

@@ -5,6 +5,10 @@ SQLiteImpl.", "Will assume non-transactional DDL."); from the runner, the seed o
 are noise at every start. Unless the application configured the "alembic" logger itself, it is
 held at WARNING, and one line of ours says which revisions were applied (nothing when the
 database is already at head). `python -m shared.migrate` shows Alembic's own lines.
+
+`python -m shared.migrate grant-app-user` (or `upgrade --grant-app-user`, what compose and the
+Azure migration job run) then provisions the application's own database user with rows-only
+rights (shared/dbuser.py); DATABASE_URL must be the administrator's.
 """
 
 from __future__ import annotations
@@ -80,20 +84,60 @@ def downgrade(url: str, revision: str = "base", *, verbose: bool = False) -> lis
     return reverted
 
 
-def main() -> None:
-    """CLI: python -m shared.migrate [upgrade|downgrade] [revision]."""
-    from shared.settings import get_settings
+def grant_app_user(url: str, user: str | None, password: str | None) -> None:
+    """Provision the application's database user on url (shared/dbuser.py); SQLite: no-op."""
+    from shared import dbuser
+
+    if url.startswith("sqlite"):
+        logger.info("grant-app-user: SQLite has no database users; nothing to do")
+        return
+    if not user or not password:
+        raise dbuser.AppUserError(
+            "grant-app-user needs APP_DATABASE_USER and APP_DATABASE_PASSWORD in the environment"
+        )
+    dbuser.provision_app_user(url, user, password)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: python -m shared.migrate [upgrade [revision] [--grant-app-user] | downgrade
+    [revision] | grant-app-user].
+
+    DATABASE_URL must be an account that may change the schema (and, for grant-app-user, create
+    users and grant): the administrator's, never the application user's.
+    """
+    from shared.dbuser import AppUserError
+    from shared.settings import MigrationSettings
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("action", choices=["upgrade", "downgrade"], default="upgrade", nargs="?")
+    parser.add_argument(
+        "action", choices=["upgrade", "downgrade", "grant-app-user"], default="upgrade", nargs="?"
+    )
     parser.add_argument("revision", nargs="?")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--grant-app-user",
+        action="store_true",
+        help="after `upgrade`, provision APP_DATABASE_USER (as the grant-app-user action)",
+    )
+    args = parser.parse_args(argv)
+    if args.grant_app_user and args.action != "upgrade":
+        parser.error("--grant-app-user goes with upgrade")
+    if args.action == "grant-app-user" and args.revision:
+        parser.error("grant-app-user takes no revision")
     logging.basicConfig(level=logging.INFO)
-    url = get_settings().DATABASE_URL
+    settings = MigrationSettings()
+    url = settings.DATABASE_URL
     if args.action == "upgrade":
         upgrade(url, args.revision or "head", verbose=True)
-    else:
+    elif args.action == "downgrade":
         downgrade(url, args.revision or "base", verbose=True)
+    if args.action == "grant-app-user" or args.grant_app_user:
+        password = settings.APP_DATABASE_PASSWORD
+        try:
+            grant_app_user(
+                url, settings.APP_DATABASE_USER, password.get_secret_value() if password else None
+            )
+        except AppUserError as exc:
+            raise SystemExit(f"grant-app-user: {exc}") from None
 
 
 if __name__ == "__main__":

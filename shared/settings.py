@@ -6,7 +6,7 @@ import logging
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,21 @@ class Settings(BaseSettings):
             DEV_ADMIN_USERNAME,
             DEV_ADMIN_PASSWORD,
         )
+
+
+class MigrationSettings(BaseSettings):
+    """What `python -m shared.migrate` reads, and nothing more (docs/operations.md).
+
+    DATABASE_URL is the administrator's (schema owner's) URL here; the running apps get the
+    application user's. APP_DATABASE_USER / APP_DATABASE_PASSWORD name the application user
+    that `grant-app-user` creates and grants (shared/dbuser.py); they are not app settings.
+    """
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    DATABASE_URL: str = DEFAULT_SQLITE_URL
+    APP_DATABASE_USER: str | None = None
+    APP_DATABASE_PASSWORD: SecretStr | None = None
 
 
 @lru_cache(maxsize=1)

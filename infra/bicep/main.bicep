@@ -21,13 +21,23 @@ param principalId string = ''
 @description('Public IP of the operator machine allowed through the MySQL firewall (for migrations); empty for none.')
 param clientIpAddress string = ''
 
-@description('MySQL administrator login.')
+@description('MySQL administrator login: only the migration job connects with it.')
 param mysqlAdminLogin string = 'energyadmin'
 
 @secure()
 @minLength(8)
 @description('MySQL administrator password (azd: kept in Key Vault as mysql-admin-password).')
 param mysqlAdminPassword string
+
+@minLength(1)
+@maxLength(32)
+@description('MySQL login of the function app and the chat (letters, digits, _): SELECT, INSERT, UPDATE, DELETE on the database; the migration job creates it.')
+param mysqlAppLogin string = 'energy_app'
+
+@secure()
+@minLength(12)
+@description('Password of mysqlAppLogin (azd: kept in Key Vault as mysql-app-password); a new value takes effect at the next migration job.')
+param mysqlAppPassword string
 
 @description('Database the platform uses.')
 param mysqlDatabaseName string = 'energy'
@@ -98,7 +108,8 @@ var webPubSubHub = 'alerts'
 var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 // MySQL connection budget at full scale (docs/deployment.md "Scale and MySQL connections"):
 // every function instance and chat replica holds at most 4 x its DB_POOL_SIZE (read + write
-// pools, each pool_size + max_overflow), the migration job one pool, plus operator sessions.
+// pools, each pool_size + max_overflow), the migration job one pool's worth (it opens one
+// connection at a time: Alembic, then the grant), plus operator sessions.
 var mysqlConnectionBudget = (functionMaximumInstanceCount * 4 * dbPoolSize) + (chatMaxReplicas * 4 * chatDbPoolSize) + (4 * chatDbPoolSize) + 10
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -181,6 +192,8 @@ module keyVault 'core/keyvault.bicep' = {
     mysqlDatabaseName: mysqlDatabaseName
     mysqlAdminLogin: mysqlAdminLogin
     mysqlAdminPassword: mysqlAdminPassword
+    mysqlAppLogin: mysqlAppLogin
+    mysqlAppPassword: mysqlAppPassword
     adminPassword: adminPassword
     jwtSecretSeed: jwtSecretSeed
     webPubSubName: webPubSub.outputs.NAME
@@ -209,6 +222,17 @@ module chatIdentity 'core/identity.bicep' = {
     location: location
     tags: tags
     name: '${abbrs.managedIdentityUserAssignedIdentities}chat-${resourceToken}'
+  }
+}
+
+// The migration job's own identity: the chat app's could then not read the administrator URL.
+module migrationIdentity 'core/identity.bicep' = {
+  name: 'migration-identity'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}migrate-${resourceToken}'
   }
 }
 
@@ -269,6 +293,7 @@ module chat 'app/chat.bicep' = {
     logAnalyticsWorkspaceName: monitoring.outputs.LOG_ANALYTICS_WORKSPACE_NAME
     identityId: chatIdentity.outputs.ID
     identityClientId: chatIdentity.outputs.CLIENT_ID
+    migrationIdentityId: migrationIdentity.outputs.ID
     registryLoginServer: registry.outputs.LOGIN_SERVER
     chatImage: chatImageName
     envoyImage: envoyImage
@@ -276,6 +301,9 @@ module chat 'app/chat.bicep' = {
     databaseUrlSecretUri: keyVault.outputs.DATABASE_URL_SECRET_URI
     jwtSecretSecretUri: keyVault.outputs.JWT_SECRET_SECRET_URI
     adminPasswordSecretUri: keyVault.outputs.ADMIN_PASSWORD_SECRET_URI
+    databaseAdminUrlSecretUri: keyVault.outputs.DATABASE_ADMIN_URL_SECRET_URI
+    mysqlAppLogin: mysqlAppLogin
+    mysqlAppPasswordSecretUri: keyVault.outputs.MYSQL_APP_PASSWORD_SECRET_URI
     applicationInsightsConnectionString: monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
     chatEventsConnectionStringSecretUri: keyVault.outputs.CHAT_EVENTS_CONNECTION_STRING_SECRET_URI
     webOrigin: web.outputs.URL
@@ -291,11 +319,15 @@ module roles 'core/roles.bicep' = {
   params: {
     functionPrincipalId: api.outputs.PRINCIPAL_ID
     chatPrincipalId: chatIdentity.outputs.PRINCIPAL_ID
+    migrationPrincipalId: migrationIdentity.outputs.PRINCIPAL_ID
     deployerPrincipalId: principalId
     storageAccountName: storage.outputs.NAME
     serviceBusNamespaceName: serviceBus.outputs.NAME
     keyVaultName: keyVault.outputs.NAME
     registryName: registry.outputs.NAME
+    functionSecretNames: keyVault.outputs.FUNCTION_SECRET_NAMES
+    chatSecretNames: keyVault.outputs.CHAT_SECRET_NAMES
+    migrationSecretNames: keyVault.outputs.MIGRATION_SECRET_NAMES
   }
 }
 
@@ -319,4 +351,5 @@ output MEASUREMENTS_QUEUE string = measurementsQueue
 output MYSQL_SERVER_NAME string = mysql.outputs.NAME
 output MYSQL_HOST string = mysql.outputs.FQDN
 output MYSQL_DATABASE string = mysqlDatabaseName
+output MYSQL_APP_LOGIN string = mysqlAppLogin
 output WEBPUBSUB_HOSTNAME string = webPubSub.outputs.HOSTNAME

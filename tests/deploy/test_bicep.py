@@ -160,8 +160,26 @@ def test_parameters_file_matches_main_parameters() -> None:
     assert required <= set(given), required - set(given)
     assert given["environmentName"]["value"] == "${AZURE_ENV_NAME}"
     assert given["location"]["value"] == "${AZURE_LOCATION}"
-    for secret in ("mysqlAdminPassword", "adminPassword", "jwtSecretSeed"):
+    for secret in ("mysqlAdminPassword", "mysqlAppPassword", "adminPassword", "jwtSecretSeed"):
         assert given[secret]["value"].startswith("$(secretOrRandomPassword ${AZURE_KEY_VAULT_NAME}")
+
+
+def test_azd_reads_each_generated_secret_back_from_the_secret_that_stores_it() -> None:
+    """secretOrRandomPassword <vault> <name> must name the Key Vault secret holding that very
+    parameter, or azd generates a new value on every provision (a password rotation)."""
+    given = json.loads((BICEP_DIR / "main.parameters.json").read_text())["parameters"]
+    keyvault = (BICEP_DIR / "core" / "keyvault.bicep").read_text()
+    stored = dict(re.findall(r"name: '([\w-]+)'\n  properties: \{\n    value: (\w+)\n", keyvault))
+    generated = {
+        param: m.group(1)
+        for param, entry in given.items()
+        if (m := re.fullmatch(r"\$\(secretOrRandomPassword \$\{AZURE_KEY_VAULT_NAME\} ([\w-]+)\)",
+                              entry["value"]))
+    }  # fmt: skip
+    assert set(generated) == {"mysqlAdminPassword", "mysqlAppPassword", "adminPassword",
+                              "jwtSecretSeed"}  # fmt: skip
+    for param, secret in generated.items():
+        assert stored.get(secret) == param, (param, secret)
 
 
 def test_abbreviations_used_by_main_exist() -> None:
@@ -260,20 +278,36 @@ def test_web_pubsub_hub_matches_the_settings_default() -> None:
     assert f"var webPubSubHub = '{hub}'" in (BICEP_DIR / "main.bicep").read_text()
 
 
-def test_database_url_template_gives_pymysql_a_verified_tls_connection() -> None:
+@pytest.mark.parametrize(
+    ("variable", "login", "password"),
+    [("databaseUrl", "mysqlAppLogin", "mysqlAppPassword"),
+     ("databaseAdminUrl", "mysqlAdminLogin", "mysqlAdminPassword")],
+    ids=["application-user", "administrator"],
+)  # fmt: skip
+def test_database_url_template_gives_pymysql_a_verified_tls_connection(
+    variable: str, login: str, password: str
+) -> None:
     keyvault = BICEP_DIR / "core" / "keyvault.bicep"
     node = next(n for n in declarations(keyvault, "variable_declaration")
-                if declared_name(n) == "databaseUrl")  # fmt: skip
+                if declared_name(n) == variable)  # fmt: skip
     template = string_value(node.children[-1])
-    url = re.sub(r"\$\{[^}]*\}", "x", template.replace("${mysqlHost}", "db.example"))
+    url = template.replace("${mysqlHost}", "db.example").replace("${mysqlDatabaseName}", "energy")
+    url = url.replace(f"${{{login}}}", "the_login")
+    encoded = "p%40ss%3Aw%2Fd"  # what uriComponent('p@ss:w/d') gives
+    url = url.replace(f"${{uriComponent({password})}}", encoded)
+    assert "${" not in url, url
     parsed = make_url(url)
     assert parsed.drivername == "mysql+pymysql"
+    assert (parsed.username, parsed.password, parsed.database) == (
+        "the_login",
+        "p@ss:w/d",
+        "energy",
+    )
     _, kwargs = MySQLDialect_pymysql().create_connect_args(resolve_ca_bundle(parsed))
     assert kwargs["host"] == "db.example"
     assert kwargs["port"] == 3306
     # ssl_ca=certifi: the CA bundle of the certifi package, wherever it is installed
     assert kwargs["ssl"] == {"ca": certifi.where()}
-    assert "uriComponent(mysqlAdminPassword)" in template
 
 
 def test_chat_app_runs_envoy_beside_the_chat_service() -> None:
@@ -321,11 +355,9 @@ def test_outputs_carry_no_secrets(path: Path) -> None:
 
 
 def test_secure_parameters_are_marked_secure() -> None:
-    assert {"mysqlAdminPassword", "adminPassword", "jwtSecretSeed"} <= _secure_params(
-        BICEP_DIR / "main.bicep"
-    )
-    keyvault = BICEP_DIR / "core" / "keyvault.bicep"
-    assert {"mysqlAdminPassword", "adminPassword", "jwtSecretSeed"} <= _secure_params(keyvault)
+    secrets = {"mysqlAdminPassword", "mysqlAppPassword", "adminPassword", "jwtSecretSeed"}
+    assert secrets <= _secure_params(BICEP_DIR / "main.bicep")
+    assert secrets <= _secure_params(BICEP_DIR / "core" / "keyvault.bicep")
 
 
 def test_settings_and_chat_wait_for_the_role_assignments() -> None:

@@ -6,6 +6,8 @@ import ast
 import re
 from pathlib import Path
 
+import yaml
+
 from tests.deploy.bicep import BICEP_DIR, ROOT, object_keys, variable_object
 
 CODE_DIRS = (ROOT / "functions", ROOT / "shared")
@@ -144,9 +146,17 @@ def test_nothing_flex_rejects() -> None:
     assert azure_settings() & FORBIDDEN_ON_FLEX == set()
 
 
+def _env_names(source: str) -> set[str]:
+    return set(re.findall(r"\{ name: '(\w+)', (?:value|secretRef):", source))
+
+
+def _migration_env(source: str) -> str:
+    return source.split("var migrationEnv = [", 1)[1].split("\n]", 1)[0]
+
+
 def test_chat_container_settings_are_settings_the_chat_reads() -> None:
     source = (BICEP_DIR / "app" / "chat.bicep").read_text()
-    names = set(re.findall(r"\{ name: '(\w+)', (?:value|secretRef):", source))
+    names = _env_names(source.replace(_migration_env(source), ""))  # the job's are below
     chat_reads = set(re.findall(r'environ\.get\("(CHAT_\w+)"', _chat_server_source()))
     platform = {"AZURE_CLIENT_ID", "APPLICATIONINSIGHTS_CONNECTION_STRING"}
     assert names - settings_fields() - chat_reads - platform == set()
@@ -162,6 +172,27 @@ def test_chat_container_settings_are_settings_the_chat_reads() -> None:
 
     assert f"param chatTopicName string = '{TOPIC}'" in servicebus
     assert "rights: ['Manage', 'Listen', 'Send']" in servicebus
+
+
+def test_the_migration_job_gets_what_the_migration_cli_reads_and_nothing_else() -> None:
+    """`python -m shared.migrate` reads shared.settings.MigrationSettings: the administrator's
+    URL and the application user to provision; no JWT or platform secret."""
+    from shared.settings import MigrationSettings
+
+    source = (BICEP_DIR / "app" / "chat.bicep").read_text()
+    env = _migration_env(source)
+    assert _env_names(env) == set(MigrationSettings.model_fields)
+    assert "{ name: 'DATABASE_URL', secretRef: 'database-admin-url' }" in env
+    assert "{ name: 'APP_DATABASE_PASSWORD', secretRef: 'mysql-app-password' }" in env
+    assert "env: migrationEnv" in source and source.count("migrationEnv") == 2
+    assert "{ name: 'DATABASE_URL', secretRef: 'database-url' }" in source  # the chat app's
+    # The same command as the compose one-shot (tests/deploy/test_compose.py checks that one).
+    match = re.search(r"command: \[([^\]]*)\]", source)
+    assert match is not None
+    command = re.findall(r"'([^']*)'", match.group(1))
+    compose = yaml.safe_load((ROOT / "local" / "docker-compose.yml").read_text())
+    assert command == compose["services"]["migrate"]["entrypoint"]
+    assert command == ["python", "-m", "shared.migrate", "upgrade", "--grant-app-user"]
 
 
 def _chat_server_source() -> str:

@@ -38,7 +38,7 @@ SCHEMA_SHA256 = "0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112ba
 REQUIRED_SECRETS = {
     "JWT_SECRET",
     "ADMIN_PASSWORD",
-    "MYSQL_PASSWORD",
+    "APP_DATABASE_PASSWORD",
     "MYSQL_ROOT_PASSWORD",
     "RABBITMQ_PASSWORD",
     "WEBPUBSUB_ACCESS_KEY",
@@ -184,9 +184,36 @@ def test_api_database_url_points_at_the_mysql_service(services: dict[str, Any]) 
         url = urlsplit(_env(services[name])["DATABASE_URL"])
         assert url.scheme == "mysql+pymysql"
         assert (url.hostname, url.port) == ("mysql", 3306)
-        assert url.username == mysql["MYSQL_USER"]
-        assert url.password == mysql["MYSQL_PASSWORD"]
         assert url.path == "/" + mysql["MYSQL_DATABASE"]
+
+
+def test_only_migrate_connects_as_root_and_the_apps_as_the_user_it_provisions(
+    services: dict[str, Any],
+) -> None:
+    """migrate: root (it may create users and grant); api and chat: the application user,
+    whose name and password are the ones migrate provisions (shared/dbuser.py)."""
+    from shared.dbuser import check_user_name
+    from shared.settings import MigrationSettings
+
+    root_password = _env(services["mysql"])["MYSQL_ROOT_PASSWORD"]
+    migrate = _env(services["migrate"])
+    admin = urlsplit(migrate["DATABASE_URL"])
+    assert (admin.username, admin.password) == ("root", root_password)
+    assert set(migrate) == set(MigrationSettings.model_fields), "nothing the CLI does not read"
+    assert check_user_name(migrate["APP_DATABASE_USER"]) != "root"
+    assert len(migrate["APP_DATABASE_PASSWORD"]) >= 12
+    for name in ("api", "chat"):
+        env = _env(services[name])
+        url = urlsplit(env["DATABASE_URL"])
+        assert (url.username, url.password) == (
+            migrate["APP_DATABASE_USER"],
+            migrate["APP_DATABASE_PASSWORD"],
+        )
+        assert root_password not in " ".join(env.values()), name
+        assert not {"MYSQL_ROOT_PASSWORD", "APP_DATABASE_PASSWORD"} & set(env), name
+    assert not {"MYSQL_USER", "MYSQL_PASSWORD"} & set(_env(services["mysql"])), (
+        "no second all-rights account on the database"
+    )
 
 
 def test_rabbitmq_urls_point_at_the_rabbitmq_service(services: dict[str, Any]) -> None:
@@ -275,7 +302,9 @@ def _has_healthcheck(service: dict[str, Any]) -> bool:
 
 
 def test_start_order_uses_health_and_completion(services: dict[str, Any]) -> None:
-    assert services["migrate"]["entrypoint"] == ["python", "-m", "shared.migrate", "upgrade"]
+    assert services["migrate"]["entrypoint"] == [
+        "python", "-m", "shared.migrate", "upgrade", "--grant-app-user",
+    ]  # fmt: skip
     assert services["migrate"]["image"] == services["api"]["image"]
     assert services["migrate"]["restart"] == "no"
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

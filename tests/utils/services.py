@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import uuid
 from collections.abc import Iterator
@@ -61,4 +62,30 @@ def mariadb_database() -> Iterator[str]:
     finally:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
+
+
+def app_user_url(admin_url: str, user: str, password: str) -> str:
+    """admin_url (same server and database) with the application user's login instead."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url).set(username=user, password=password)
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def mariadb_app_user(admin_url: str) -> Iterator[str]:
+    """Provision a throwaway application user on admin_url's database, as the migration step
+    does in production (shared.dbuser); yield its URL; drop the user."""
+    from shared.dbuser import provision_app_user
+
+    user = f"app_{uuid.uuid4().hex[:12]}"
+    password = secrets.token_urlsafe(18)
+    provision_app_user(admin_url, user, password)
+    try:
+        yield app_user_url(admin_url, user, password)
+    finally:
+        conn = _admin_connection()
+        with conn.cursor() as cur:
+            cur.execute("DROP USER IF EXISTS %s@%s", (user, "%"))
         conn.close()

@@ -8,6 +8,7 @@ param measurementsQueue string
 param webPubSubHub string
 param adminUsername string
 param dbPoolSize int
+@description('Key Vault secret: the database URL of the application user (rows only), never the administrator\'s.')
 param databaseUrlSecretUri string
 param jwtSecretSecretUri string
 param adminPasswordSecretUri string

@@ -3,24 +3,34 @@
 // translates gRPC-Web from browsers to gRPC over HTTP/2 on localhost:50051, where the chat
 // service listens. Replicas fan events out to each other through a Service Bus topic (one
 // subscription per replica, chat_container/servicebus.py) and scale on open streams.
-// The job runs `python -m shared.migrate upgrade` with the same image and secrets; the azd hook
-// (infra/hooks/migrate.py) starts it after every deploy of the chat image.
+// The job runs `python -m shared.migrate upgrade --grant-app-user` with the same image but its
+// own identity and secrets: the MySQL administrator's URL (the chat app has the application
+// user's) and the application user's name and password, to provision that user. The azd hook
+// (`python -m local.azd migrate`) starts it after every deploy of the chat image.
 param location string
 param tags object
 param environmentName string
 param name string
 param logAnalyticsWorkspaceName string
-@description('User-assigned identity that pulls images and reads Key Vault secrets.')
+@description('User-assigned identity of the chat app: pulls images, reads its Key Vault secrets.')
 param identityId string
 param identityClientId string
+@description('User-assigned identity of the migration job: pulls images, reads the administrator URL.')
+param migrationIdentityId string
 param registryLoginServer string
 @description('Image azd built from chat_container/Dockerfile; empty until the first `azd deploy`.')
 param chatImage string = ''
 param envoyImage string
 param adminUsername string
+@description('Key Vault secret: the application user\'s database URL (the chat app).')
 param databaseUrlSecretUri string
 param jwtSecretSecretUri string
 param adminPasswordSecretUri string
+@description('Key Vault secret: the MySQL administrator\'s database URL (the migration job only).')
+param databaseAdminUrlSecretUri string
+@description('The application user the migration job provisions.')
+param mysqlAppLogin string
+param mysqlAppPasswordSecretUri string
 param applicationInsightsConnectionString string
 param chatEventsConnectionStringSecretUri string
 @description('The web app origin (Static Web App URL): the only origin Envoy lets call (CORS).')
@@ -74,6 +84,24 @@ var platformEnv = [
   { name: 'ADMIN_PASSWORD', secretRef: 'admin-password' }
   { name: 'AZURE_CLIENT_ID', value: identityClientId }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+]
+// The migration job reads shared.settings.MigrationSettings only: no JWT or platform secrets.
+var migrationSecretRefs = [
+  {
+    name: 'database-admin-url'
+    keyVaultUrl: databaseAdminUrlSecretUri
+    identity: migrationIdentityId
+  }
+  {
+    name: 'mysql-app-password'
+    keyVaultUrl: mysqlAppPasswordSecretUri
+    identity: migrationIdentityId
+  }
+]
+var migrationEnv = [
+  { name: 'DATABASE_URL', secretRef: 'database-admin-url' }
+  { name: 'APP_DATABASE_USER', value: mysqlAppLogin }
+  { name: 'APP_DATABASE_PASSWORD', secretRef: 'mysql-app-password' }
 ]
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
@@ -202,15 +230,16 @@ resource chatApp 'Microsoft.App/containerApps@2025-01-01' = {
   }
 }
 
-// One-shot schema migration with the chat image (it holds shared/ and Alembic) and the same
-// database secret; started by infra/hooks/migrate.py after each `azd deploy` of the chat.
+// One-shot schema migration with the chat image (it holds shared/ and Alembic), as the MySQL
+// administrator, then the application user's provisioning; started by `python -m local.azd
+// migrate` after each `azd deploy` of the chat.
 resource migrateJob 'Microsoft.App/jobs@2025-01-01' = {
   name: '${name}-migrate'
   location: location
   tags: tags
   identity: {
     type: 'UserAssigned'
-    userAssignedIdentities: { '${identityId}': {} }
+    userAssignedIdentities: { '${migrationIdentityId}': {} }
   }
   properties: {
     environmentId: environment.id
@@ -226,18 +255,18 @@ resource migrateJob 'Microsoft.App/jobs@2025-01-01' = {
       registries: [
         {
           server: registryLoginServer
-          identity: identityId
+          identity: migrationIdentityId
         }
       ]
-      secrets: secretRefs
+      secrets: migrationSecretRefs
     }
     template: {
       containers: [
         {
           name: 'migrate'
           image: empty(chatImage) ? placeholderImage : chatImage
-          command: ['python', '-m', 'shared.migrate', 'upgrade']
-          env: platformEnv
+          command: ['python', '-m', 'shared.migrate', 'upgrade', '--grant-app-user']
+          env: migrationEnv
           resources: {
             cpu: json('0.25')
             memory: '0.5Gi'

@@ -1,4 +1,4 @@
-// User-assigned identity for the chat app: it exists (with its roles) before the app pulls images or secrets.
+// A user-assigned identity (the chat app's, the migration job's): it exists, with its roles, before the app pulls images or secrets.
 param location string
 param tags object
 param name string

@@ -7,6 +7,10 @@ param mysqlDatabaseName string
 param mysqlAdminLogin string
 @secure()
 param mysqlAdminPassword string
+@description('Login of the application user (function app, chat); the migration job creates it.')
+param mysqlAppLogin string
+@secure()
+param mysqlAppPassword string
 @secure()
 param adminPassword string
 @secure()
@@ -20,7 +24,11 @@ param chatRuleName string
 
 // MySQL requires TLS; PyMySQL verifies the server against certifi's CA bundle (ssl_ca=certifi is
 // resolved by shared/db.py: the Flex worker's system bundle path is not documented).
-var databaseUrl = 'mysql+pymysql://${mysqlAdminLogin}:${uriComponent(mysqlAdminPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=certifi'
+// Two URLs: the administrator's for the migration job only (schema, and it provisions the
+// application user), the application user's (SELECT, INSERT, UPDATE, DELETE on the database)
+// for the function app and the chat. core/roles.bicep lets each identity read only its own.
+var databaseAdminUrl = 'mysql+pymysql://${mysqlAdminLogin}:${uriComponent(mysqlAdminPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=certifi'
+var databaseUrl = 'mysql+pymysql://${mysqlAppLogin}:${uriComponent(mysqlAppPassword)}@${mysqlHost}:3306/${mysqlDatabaseName}?charset=utf8mb4&ssl_ca=certifi'
 // 15-character azd seed + two derived blocks = 41 characters (JWT_SECRET needs 32+).
 var jwtSecret = '${jwtSecretSeed}${uniqueString(jwtSecretSeed, 'jwt-1')}${uniqueString(jwtSecretSeed, 'jwt-2')}'
 
@@ -79,11 +87,31 @@ resource mysqlAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01'
   }
 }
 
+resource mysqlAppPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'mysql-app-password'
+  properties: {
+    value: mysqlAppPassword
+    contentType: 'text/plain'
+  }
+}
+
+// The application user's URL: what the function app and the chat connect with.
 resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   parent: vault
   name: 'database-url'
   properties: {
     value: databaseUrl
+    contentType: 'text/plain'
+  }
+}
+
+// The administrator's URL: the migration job's alone.
+resource databaseAdminUrlSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'database-admin-url'
+  properties: {
+    value: databaseAdminUrl
     contentType: 'text/plain'
   }
 }
@@ -146,8 +174,28 @@ output NAME string = vault.name
 output ENDPOINT string = vault.properties.vaultUri
 // Versionless URIs: a Key Vault reference then follows secret rotation.
 output DATABASE_URL_SECRET_URI string = databaseUrlSecret.properties.secretUri
+output DATABASE_ADMIN_URL_SECRET_URI string = databaseAdminUrlSecret.properties.secretUri
+output MYSQL_APP_PASSWORD_SECRET_URI string = mysqlAppPasswordSecret.properties.secretUri
 output JWT_SECRET_SECRET_URI string = jwtSecretSecret.properties.secretUri
 output ADMIN_PASSWORD_SECRET_URI string = adminPasswordSecret.properties.secretUri
 output WEBPUBSUB_CONNECTION_STRING_SECRET_URI string = webPubSubConnectionStringSecret.properties.secretUri
 output SENSOR_CONNECTION_STRING_SECRET_NAME string = sensorConnectionStringSecret.name
 output CHAT_EVENTS_CONNECTION_STRING_SECRET_URI string = chatEventsConnectionStringSecret.properties.secretUri
+// Secret names, for the role assignments scoped to single secrets (core/roles.bicep): each app
+// may read exactly the secrets its settings reference.
+output FUNCTION_SECRET_NAMES array = [
+  databaseUrlSecret.name
+  jwtSecretSecret.name
+  adminPasswordSecret.name
+  webPubSubConnectionStringSecret.name
+]
+output CHAT_SECRET_NAMES array = [
+  databaseUrlSecret.name
+  jwtSecretSecret.name
+  adminPasswordSecret.name
+  chatEventsConnectionStringSecret.name
+]
+output MIGRATION_SECRET_NAMES array = [
+  databaseAdminUrlSecret.name
+  mysqlAppPasswordSecret.name
+]

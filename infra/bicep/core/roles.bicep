@@ -1,12 +1,20 @@
 // Every role assignment of the platform, in one place.
 param functionPrincipalId string
 param chatPrincipalId string
+@description('Identity of the migration job alone: the only one that may read the URL of the MySQL administrator.')
+param migrationPrincipalId string
 @description('The deploying user (azd AZURE_PRINCIPAL_ID); empty to skip.')
 param deployerPrincipalId string = ''
 param storageAccountName string
 param serviceBusNamespaceName string
 param keyVaultName string
 param registryName string
+@description('Key Vault secrets the function app reads (its Key Vault references), by name.')
+param functionSecretNames array
+@description('Key Vault secrets the chat app reads, by name.')
+param chatSecretNames array
+@description('Key Vault secrets the migration job reads, by name: the administrator URL and the password of the application user.')
+param migrationSecretNames array
 
 // Built-in role definition ids (stable across tenants).
 var roles = {
@@ -66,32 +74,70 @@ resource functionServiceBusSender 'Microsoft.Authorization/roleAssignments@2022-
   }
 }
 
-// Function app and chat app: Key Vault references in their settings.
-resource functionKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: vault
-  name: guid(vault.id, functionPrincipalId, roles.keyVaultSecretsUser)
+// Key Vault: every app may read exactly the secrets its settings reference, each assignment
+// scoped to one secret (nothing at the vault's scope but the deployer's). The vault is shared,
+// the administrator's database URL is the migration job's alone (tests/deploy/test_bicep.py).
+resource functionSecrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = [for name in functionSecretNames: {
+  parent: vault
+  name: name
+}]
+
+resource functionKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in functionSecretNames: {
+  scope: functionSecrets[i]
+  name: guid(vault.id, name, functionPrincipalId, roles.keyVaultSecretsUser)
   properties: {
     principalId: functionPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
   }
-}
+}]
 
-resource chatKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: vault
-  name: guid(vault.id, chatPrincipalId, roles.keyVaultSecretsUser)
+resource chatSecrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = [for name in chatSecretNames: {
+  parent: vault
+  name: name
+}]
+
+resource chatKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in chatSecretNames: {
+  scope: chatSecrets[i]
+  name: guid(vault.id, name, chatPrincipalId, roles.keyVaultSecretsUser)
   properties: {
     principalId: chatPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
   }
-}
+}]
+
+resource migrationSecrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = [for name in migrationSecretNames: {
+  parent: vault
+  name: name
+}]
+
+resource migrationKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in migrationSecretNames: {
+  scope: migrationSecrets[i]
+  name: guid(vault.id, name, migrationPrincipalId, roles.keyVaultSecretsUser)
+  properties: {
+    principalId: migrationPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+  }
+}]
 
 resource chatAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: registry
   name: guid(registry.id, chatPrincipalId, roles.acrPull)
   properties: {
     principalId: chatPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+  }
+}
+
+// The migration job runs the chat image too.
+resource migrationAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: registry
+  name: guid(registry.id, migrationPrincipalId, roles.acrPull)
+  properties: {
+    principalId: migrationPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
   }

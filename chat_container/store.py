@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +29,16 @@ from shared.errors import DomainError
 from shared.platform import Platform
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 ATTEMPTS = 4
 # A verified token is trusted this long without re-reading the user (revocation lag bound).
 AUTH_CACHE_S = 10.0
 AUTH_CACHE_MAX = 10_000
+# A cached identity used in its last seconds is re-checked in the background (batched with
+# the others due), so busy callers never wait for the read, and identities cached at the same
+# moment (a crowd connecting at once) do not all expire together into one blocking wave.
+# An entry is only ever extended by a successful read: the revocation lag stays AUTH_CACHE_S.
+AUTH_REFRESH_AHEAD_S = 3.0
 NEUTRAL_ADMIN = Person(user_id="", username="", name="", role="admin")
 
 
@@ -41,7 +48,9 @@ class ChatStore:
     def __init__(self, platform: Platform, *, threads: int = 16) -> None:
         self._platform = platform
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="chat-db")
-        self._auth_cache: dict[str, tuple[Person, float]] = {}
+        # 'Bearer …' -> (identity, trusted until, the token's own expiry)
+        self._auth_cache: dict[str, tuple[Person, float, float]] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._sends: Batcher[SendRequest, Sent] = Batcher(self._send_batch, self._send_one)
         self._identities: Batcher[str, Person] = Batcher(
             self._authenticate_batch, self._authenticate_one
@@ -83,20 +92,47 @@ class ChatStore:
         """The caller behind a 'Bearer <token>' value (raises Unauthorized).
 
         A token verified in the last AUTH_CACHE_S seconds is trusted without checking its
-        signature or reading the user again, never past its own expiry. Tokens that are not
+        signature or reading the user again, never past its own expiry; used in its last
+        AUTH_REFRESH_AHEAD_S seconds it is re-checked in the background. Tokens that are not
         (or no longer) cached are checked together: one read for all that wait.
         """
+        key = authorization or ""
         now = time.time()
-        cached = self._auth_cache.get(authorization or "")
+        cached = self._auth_cache.get(key)
         if cached is not None and cached[1] > now:
-            return cached[0]
-        who = await self._identities.submit(authorization or "")
+            who, until, token_expiry = cached
+            if until - now < AUTH_REFRESH_AHEAD_S and until < token_expiry:
+                self._refresh_soon(key)
+            return who
+        who = await self._identities.submit(key)
+        self._remember(key, who, now)
+        return who
+
+    def _remember(self, key: str, who: Person, checked_at: float) -> None:
         if len(self._auth_cache) >= AUTH_CACHE_MAX:
             self._auth_cache.clear()
-        token = (authorization or "").partition(" ")[2].strip()
-        expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
-        self._auth_cache[authorization or ""] = (who, min(now + AUTH_CACHE_S, expires))
-        return who
+        token = key.partition(" ")[2].strip()
+        expiry = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        self._auth_cache[key] = (who, min(checked_at + AUTH_CACHE_S, expiry), expiry)
+
+    def _refresh_soon(self, key: str) -> None:
+        if key not in self._refreshing:
+            self._refreshing[key] = asyncio.create_task(self._refresh(key))
+
+    async def _refresh(self, key: str) -> None:
+        """Re-check a cached identity; extend it on success, drop it when refused."""
+        checked_at = time.time()
+        try:
+            who = await self._identities.submit(key)
+        except DomainError:  # revoked, expired, user gone: the next call is refused
+            self._auth_cache.pop(key, None)
+        except Exception:  # e.g. the database is away: the entry expires as it would have
+            logger.warning("background identity check failed", exc_info=True)
+        else:
+            if key in self._auth_cache:  # not forgotten meanwhile
+                self._remember(key, who, checked_at)
+        finally:
+            self._refreshing.pop(key, None)
 
     async def _authenticate_batch(self, authorizations: list[str]) -> list[Person | DomainError]:
         found = await self._read(
@@ -199,5 +235,7 @@ class ChatStore:
         )
 
     def close(self) -> None:
-        """Stop the worker threads."""
+        """Stop the worker threads and background identity checks."""
+        for task in self._refreshing.values():
+            task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)

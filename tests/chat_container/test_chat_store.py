@@ -17,19 +17,24 @@ from shared.platform import Platform
 from tests.chat_container.support import Someone
 
 
+def _counting_user_reads(platform: Platform) -> tuple[list[str], Callable[[], None]]:
+    readers = platform.readers.kw["bind"]
+    assert isinstance(readers, Engine)
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM users" in statement:
+            reads.append(statement)
+
+    event.listen(readers, "before_cursor_execute", count)
+    return reads, lambda: event.remove(readers, "before_cursor_execute", count)
+
+
 async def test_a_burst_of_uncached_tokens_is_checked_with_one_read(
     platform: Platform, make_person: Callable[[str], Someone]
 ) -> None:
     people = [make_person("client") for _ in range(12)] + [make_person("admin")]
-    readers = platform.readers.kw["bind"]
-    assert isinstance(readers, Engine)
-    user_reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "FROM users" in statement:
-            user_reads.append(statement)
-
-    event.listen(readers, "before_cursor_execute", count)
+    user_reads, stop = _counting_user_reads(platform)
     store = ChatStore(platform)
     try:
         answers = await asyncio.gather(
@@ -47,7 +52,7 @@ async def test_a_burst_of_uncached_tokens_is_checked_with_one_read(
         again = await store.authenticate(f"Bearer {people[0].token}")
         assert again == found[0] and len(user_reads) == 1  # cached
     finally:
-        event.remove(readers, "before_cursor_execute", count)
+        stop()
         store.close()
 
 
@@ -72,19 +77,6 @@ async def test_a_failed_batch_read_checks_each_token_alone(
         store.close()
     assert [getattr(w, "user_id", None) for w in answers[:3]] == [p.user_id for p in people]
     assert isinstance(answers[3], Unauthorized)
-
-
-def _counting_user_reads(platform: Platform) -> tuple[list[str], Callable[[], None]]:
-    readers = platform.readers.kw["bind"]
-    assert isinstance(readers, Engine)
-    reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "FROM users" in statement:
-            reads.append(statement)
-
-    event.listen(readers, "before_cursor_execute", count)
-    return reads, lambda: event.remove(readers, "before_cursor_execute", count)
 
 
 def _near_expiry(store: ChatStore, key: str, seconds_left: float) -> None:

@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from local.funchost.server import create_host, start_host
+from local.webpubsub.background import RunningTwin, twin_in_thread
+from local.webpubsub.connstr import format_connection_string
 from shared.db import dispose_all
 from shared.platform import reset_platform
 from tests.utils.live import serve_in_thread
@@ -20,6 +22,7 @@ from tests.utils.live import serve_in_thread
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 PASSWORD = "correct-horse-battery"
+TWIN_KEY = "functions-twin-key-" + "k" * 32
 
 
 class Api:
@@ -115,6 +118,13 @@ def serve_api(database_url: str, **env: str) -> Iterator[str]:
                 os.environ[name] = value
         reset_platform()
         dispose_all()
+
+
+@pytest.fixture(scope="module")
+def twin() -> Iterator[RunningTwin]:
+    """A Web PubSub twin for the module (modules whose API pushes point it at this one)."""
+    with twin_in_thread(format_connection_string("127.0.0.1", 0, TWIN_KEY)) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,10 @@ import jwt
 import pytest
 import websocket
 
-from local.webpubsub.background import RunningTwin, twin_in_thread
-from local.webpubsub.connstr import format_connection_string
+from local.webpubsub.background import RunningTwin
 from tests.functions.conftest import Api, serve_api
 
 HOUR_MS = 3_600_000
-KEY = "twin-access-key-" + "k" * 32
-
-
-@pytest.fixture(scope="module")
-def twin() -> Iterator[RunningTwin]:
-    with twin_in_thread(format_connection_string("127.0.0.1", 0, KEY)) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

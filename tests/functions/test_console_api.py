@@ -11,20 +11,12 @@ from typing import Any
 import pytest
 import websocket
 
-from local.webpubsub.background import RunningTwin, twin_in_thread
-from local.webpubsub.connstr import format_connection_string
+from local.webpubsub.background import RunningTwin
 from shared.console.silence_job import run_silence_scan
 from shared.platform import get_platform
 from tests.functions.conftest import Api, serve_api
 
 MINUTE_MS = 60_000
-KEY = "console-twin-key-" + "c" * 32
-
-
-@pytest.fixture(scope="module")
-def twin() -> Iterator[RunningTwin]:
-    with twin_in_thread(format_connection_string("127.0.0.1", 0, KEY)) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

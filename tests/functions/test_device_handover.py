@@ -23,8 +23,7 @@ import websocket
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from local.webpubsub.background import RunningTwin, twin_in_thread
-from local.webpubsub.connstr import format_connection_string
+from local.webpubsub.background import RunningTwin
 from shared.db import transaction
 from shared.models import Device, utcnow
 from tests.functions.conftest import Api, serve_api
@@ -32,15 +31,8 @@ from tests.utils.factories import write_hours
 
 HOUR = timedelta(hours=1)
 HOUR_MS = 3_600_000
-KEY = "twin-access-key-" + "h" * 32
 PRICE = Decimal("0.2")
 ESPI = "{http://naesb.org/espi}"
-
-
-@pytest.fixture(scope="module")
-def twin() -> Iterator[RunningTwin]:
-    with twin_in_thread(format_connection_string("127.0.0.1", 0, KEY)) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

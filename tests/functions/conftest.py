@@ -93,6 +93,17 @@ class Api:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
+    def send_readings(self, device: dict[str, Any], items: list[dict[str, Any]]) -> None:
+        """POST readings with the device's key; every one must be accepted."""
+        r = self.post("/measurements", json=items, headers={"X-Device-Key": device["device_key"]})
+        assert r.status_code == 200 and r.json()["rejected"] == 0, r.text
+
+    def socket_url(self, token: str) -> str:
+        """The live-updates WebSocket URL negotiated for `token`."""
+        r = self.post("/realtime/negotiate", token=token)
+        assert r.status_code == 200, r.text
+        return str(r.json()["url"])
+
 
 SILENCE_TIMER_OFF = "AzureWebJobs.scan_silent_meters.Disabled"
 

@@ -39,17 +39,6 @@ def _crossing_readings(
     ]  # 6 kWh in one hour
 
 
-def _send(api: Api, device: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    r = api.post("/measurements", json=items, headers={"X-Device-Key": device["device_key"]})
-    assert r.status_code == 200 and r.json()["rejected"] == 0, r.text
-
-
-def _socket_url(api: Api, token: str) -> str:
-    r = api.post("/realtime/negotiate", token=token)
-    assert r.status_code == 200, r.text
-    return str(r.json()["url"])
-
-
 def _receive_json(ws: Any, wanted: str, timeout: float = 5.0) -> dict[str, Any] | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,7 +55,7 @@ def _receive_json(ws: Any, wanted: str, timeout: float = 5.0) -> dict[str, Any] 
 
 def test_negotiate_binds_the_token_to_the_caller(api: Api, twin: RunningTwin) -> None:
     client = api.create_user(role="client")
-    url = _socket_url(api, api.login(client["username"]))
+    url = api.socket_url(api.login(client["username"]))
     assert url.startswith(f"ws://127.0.0.1:{twin.port}/client/hubs/alerts?access_token=")
     claims = jwt.decode(url.split("access_token=")[1], options={"verify_signature": False})
     assert claims["sub"] == client["id"]
@@ -78,12 +67,12 @@ def test_alert_reaches_every_tab_of_the_owner_and_nobody_else(api: Api) -> None:
     device = api.create_device(owner_id=a["id"], max_kwh=5.0)
     token_a, token_b = api.login(a["username"]), api.login(b["username"])
     tabs = [
-        websocket.create_connection(_socket_url(api, t), timeout=5)
+        websocket.create_connection(api.socket_url(t), timeout=5)
         for t in (token_a, token_a, token_b)
     ]
     tab1, tab2, other = tabs
     try:
-        _send(api, device, _crossing_readings(device))
+        api.send_readings(device, _crossing_readings(device))
         for tab in (tab1, tab2):
             message = _receive_json(tab, "alert.opened")
             assert message is not None
@@ -98,8 +87,8 @@ def test_alert_reaches_every_tab_of_the_owner_and_nobody_else(api: Api) -> None:
 def test_history_ack_and_isolation(api: Api) -> None:
     a, b = api.create_user(role="client"), api.create_user(role="client")
     device = api.create_device(owner_id=a["id"], max_kwh=5.0)
-    _send(api, device, _crossing_readings(device, hours_back=3))
-    _send(api, device, _crossing_readings(device, hours_back=2, base=106.0))
+    api.send_readings(device, _crossing_readings(device, hours_back=3))
+    api.send_readings(device, _crossing_readings(device, hours_back=2, base=106.0))
     token_a, token_b = api.login(a["username"]), api.login(b["username"])
     page = api.get("/me/alerts", token=token_a).json()
     assert page["total"] == 2 and page["unacknowledged"] == 2
@@ -153,11 +142,10 @@ def test_late_data_clears_an_alert_live_and_the_list_filters_by_state(api: Api) 
     device = api.create_device(owner_id=owner["id"], max_kwh=5.0)
     token = api.login(owner["username"])
     hour = (int(time.time() * 1000) - 3 * HOUR_MS) // HOUR_MS * HOUR_MS
-    tab = websocket.create_connection(_socket_url(api, token), timeout=5)
+    tab = websocket.create_connection(api.socket_url(token), timeout=5)
     try:
         # 12 kWh between h:50 and h+1:10: 6 kWh in each hour, both over the maximum.
-        _send(
-            api,
+        api.send_readings(
             device,
             [
                 {
@@ -176,8 +164,7 @@ def test_late_data_clears_an_alert_live_and_the_list_filters_by_state(api: Api) 
         assert [m["type"] for m in opened] == ["alert.opened", "alert.opened"]
         # The late reading shows it all happened before h+1:00.
         late = hour + HOUR_MS - 1000
-        _send(
-            api,
+        api.send_readings(
             device,
             [{"timestamp": late, "device_id": device["id"], "measurement_value": 111.9}],
         )
@@ -238,10 +225,10 @@ def test_a_reading_years_after_the_last_is_a_new_baseline(api: Api) -> None:
 def test_raising_a_device_maximum_clears_alerts_now_within_it(api: Api) -> None:
     owner = api.create_user(role="client")
     device = api.create_device(owner_id=owner["id"], max_kwh=5.0)
-    _send(api, device, _crossing_readings(device, hours_back=4))  # 6 kWh in one hour
+    api.send_readings(device, _crossing_readings(device, hours_back=4))  # 6 kWh in one hour
     token = api.login(owner["username"])
     assert api.get("/me/alerts", params={"state": "active"}, token=token).json()["total"] == 1
-    tab = websocket.create_connection(_socket_url(api, token), timeout=5)
+    tab = websocket.create_connection(api.socket_url(token), timeout=5)
     try:
         r = api.patch(
             f"/devices/{device['id']}", json={"max_hourly_kwh": 10.0}, token=api.admin_token

@@ -269,15 +269,8 @@ def _crossing(device: dict[str, Any], hour_ms: int, base: float) -> list[dict[st
     ]  # fmt: skip
 
 
-def _send(api: Api, device: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    r = api.post("/measurements", json=items, headers={"X-Device-Key": device["device_key"]})
-    assert r.status_code == 200 and r.json()["rejected"] == 0, r.text
-
-
 def _tab(api: Api, token: str) -> Any:
-    r = api.post("/realtime/negotiate", token=token)
-    assert r.status_code == 200, r.text
-    return websocket.create_connection(r.json()["url"], timeout=5)
+    return websocket.create_connection(api.socket_url(token), timeout=5)
 
 
 def _messages(ws: Any, timeout: float) -> list[dict[str, Any]]:
@@ -310,14 +303,14 @@ def test_alerts_stay_with_their_owner_and_late_hours_reach_nobody(
     device = api.create_device(owner_id=a["id"], max_kwh=5.0)
     token_a, token_b = api.login(a["username"]), api.login(b["username"])
     now_hour = int(time.time() * 1000) // HOUR_MS * HOUR_MS
-    _send(api, device, _crossing(device, now_hour - 4 * HOUR_MS, 100.0))  # a's alert
+    api.send_readings(device, _crossing(device, now_hour - 4 * HOUR_MS, 100.0))  # a's alert
     assert _alert_hours(api, token_a) == [_iso(now_hour - 4 * HOUR_MS)]
     _hand_over(api, device["id"], b["id"])
     tab_a, tab_b = _tab(api, token_a), _tab(api, token_b)
     try:
         # the meter catches up on two earlier hours (6 kWh each): they are before the bound
-        _send(api, device, _crossing(device, now_hour - 8 * HOUR_MS, 80.0))
-        _send(api, device, _crossing(device, now_hour - 6 * HOUR_MS, 90.0))
+        api.send_readings(device, _crossing(device, now_hour - 8 * HOUR_MS, 80.0))
+        api.send_readings(device, _crossing(device, now_hour - 6 * HOUR_MS, 90.0))
         pushed_b, pushed_a = _messages(tab_b, 1.5), _messages(tab_a, 0.2)
     finally:
         tab_a.close()
@@ -347,8 +340,8 @@ def test_the_new_owner_gets_alerts_from_the_bound_on(
     token_b = api.login(b["username"])
     tab_b = _tab(api, token_b)
     try:
-        _send(api, device, _crossing(device, now_hour - 3 * HOUR_MS, 100.0))  # before it
-        _send(api, device, _crossing(device, now_hour - 1 * HOUR_MS, 106.0))  # after it
+        api.send_readings(device, _crossing(device, now_hour - 3 * HOUR_MS, 100.0))  # before it
+        api.send_readings(device, _crossing(device, now_hour - 1 * HOUR_MS, 106.0))  # after it
         pushed = [m for m in _messages(tab_b, 2.0) if m["type"].startswith("alert")]
     finally:
         tab_b.close()

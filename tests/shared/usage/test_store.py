@@ -16,6 +16,16 @@ from shared.usage.store import read_hourly_series, read_series
 from tests.utils.factories import write_hours
 
 
+def _device_with_hours(sessions: sessionmaker[Session], values: dict[datetime, float]) -> str:
+    """A new device with these hourly totals (and their day rows); its id."""
+    with transaction(sessions) as session:
+        device = Device(description="d", address="a", max_hourly_kwh=1.0, key_hash="x" * 64)
+        session.add(device)
+        session.flush()
+        write_hours(session, device_id=device.id, energy_by_hour=values)
+        return device.id
+
+
 def test_series_read_matches_the_stored_rows(sessions: sessionmaker[Session]) -> None:
     start = datetime(2026, 1, 1)
     values = {start + timedelta(hours=i): (i * 7919 % 1000) / 997 + 1e-7 for i in range(0, 900, 3)}
@@ -98,12 +108,7 @@ def test_a_bound_leaves_out_the_hours_before_it(
     """An owner's bound (shared/ownership.py): only the stored hours from it on; same offsets."""
     start = datetime(2026, 4, 1, 3)  # not at midnight: the first day is partial
     values = {start + timedelta(hours=i): 0.5 + i / 1000 for i in range(-10, 24 * 5 + 10, 2)}
-    with transaction(sessions) as session:
-        device = Device(description="d", address="a", max_hourly_kwh=1.0, key_hash="x" * 64)
-        session.add(device)
-        session.flush()
-        write_hours(session, device_id=device.id, energy_by_hour=values)
-        device_id = device.id
+    device_id = _device_with_hours(sessions, values)
     end = start + timedelta(days=5)
     bound = None if bound_hours is None else start + timedelta(hours=bound_hours)
     with sessions() as session:

@@ -96,6 +96,9 @@ param chatMaxReplicas int = 4
 @description('Chat image pushed by azd (SERVICE_CHAT_IMAGE_NAME); empty uses a placeholder until the first deploy.')
 param chatImageName string = ''
 
+@description('Origins the web app is also served from, e.g. a custom domain: ["https://energy.example.com"] (scheme and host, no trailing slash). The API and the chat allow these and the Static Web App URL, nothing else (CORS).')
+param webExtraOrigins array = []
+
 @description('Envoy image beside the chat container (keep equal to envoy/Dockerfile).')
 param envoyImage string = 'docker.io/envoyproxy/envoy:v1.39.6'
 
@@ -106,6 +109,8 @@ var measurementsQueue = 'measurements'
 var invalidQueue = 'measurements-invalid'
 var webPubSubHub = 'alerts'
 var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
+// Every origin the browser app is served from: the API's and the chat's CORS allow exactly these.
+var webOrigins = concat([web.outputs.URL], webExtraOrigins)
 // MySQL connection budget at full scale (docs/deployment.md "Scale and MySQL connections"):
 // every function instance and chat replica holds at most 4 x its DB_POOL_SIZE (read + write
 // pools, each pool_size + max_overflow), the migration job one pool's worth (it opens one
@@ -248,7 +253,7 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: functionMaximumInstanceCount
     instanceMemoryMB: functionInstanceMemoryMB
     httpPerInstanceConcurrency: functionHttpPerInstanceConcurrency
-    allowedOrigins: [web.outputs.URL]
+    allowedOrigins: webOrigins
   }
 }
 
@@ -306,7 +311,7 @@ module chat 'app/chat.bicep' = {
     mysqlAppPasswordSecretUri: keyVault.outputs.MYSQL_APP_PASSWORD_SECRET_URI
     applicationInsightsConnectionString: monitoring.outputs.APPLICATIONINSIGHTS_CONNECTION_STRING
     chatEventsConnectionStringSecretUri: keyVault.outputs.CHAT_EVENTS_CONNECTION_STRING_SECRET_URI
-    webOrigin: web.outputs.URL
+    webOrigins: webOrigins
     dbPoolSize: chatDbPoolSize
     maxReplicas: chatMaxReplicas
   }

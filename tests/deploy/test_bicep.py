@@ -173,8 +173,9 @@ def test_azd_reads_each_generated_secret_back_from_the_secret_that_stores_it() -
     generated = {
         param: m.group(1)
         for param, entry in given.items()
-        if (m := re.fullmatch(r"\$\(secretOrRandomPassword \$\{AZURE_KEY_VAULT_NAME\} ([\w-]+)\)",
-                              entry["value"]))
+        if isinstance(entry["value"], str)  # not e.g. webExtraOrigins' list
+        and (m := re.fullmatch(r"\$\(secretOrRandomPassword \$\{AZURE_KEY_VAULT_NAME\} ([\w-]+)\)",
+                               entry["value"]))
     }  # fmt: skip
     assert set(generated) == {"mysqlAdminPassword", "mysqlAppPassword", "adminPassword",
                               "jwtSecretSeed"}  # fmt: skip

@@ -41,22 +41,27 @@ def _envoy_config_call() -> Any:
 
 
 WEB_ORIGIN = "https://stapp-example.azurestaticapps.net"
+CUSTOM_ORIGIN = "https://energy.example.com"
+# chat.bicep's last replace() argument: one Envoy exact match per origin, comma-separated.
+ORIGINS_EXPRESSION = "join(map(webOrigins, origin => '{exact: \"${origin}\"}'), ', ')"
 
 
-def _azure_config_text() -> str:
+def _azure_config_text(origins: tuple[str, ...] = (WEB_ORIGIN, CUSTOM_ORIGIN)) -> str:
     """envoy.yaml as the Container App receives it: chat.bicep's replace() calls applied.
 
-    replace(replace(loadTextContent(path), upstream, localhost), placeholder, webOrigin), the
-    webOrigin parameter filled with an example Static Web App URL.
+    replace(replace(loadTextContent(path), upstream, localhost), placeholder, <origins>), the
+    webOrigins parameter filled with an example Static Web App URL and a custom domain.
     """
     call = _envoy_config_call()
     assert text(call).startswith("replace(")
-    assert text(call).rstrip(")").rstrip().endswith("webOrigin")
+    assert text(call).rstrip(")").rstrip().endswith(ORIGINS_EXPRESSION)
     strings = [string_value(n) for n in walk(call) if n.type == "string"]
-    path, old, new, placeholder = strings
+    path, old, new, placeholder = strings[:4]
     source = (CHAT_BICEP.parent / path).resolve()
     assert source == ENVOY_YAML
-    return source.read_text().replace(old, new).replace(placeholder, WEB_ORIGIN)
+    entries = ", ".join(f'{{exact: "{origin}"}}' for origin in origins)
+    assert placeholder in source.read_text()
+    return source.read_text().replace(old, new).replace(placeholder, entries)
 
 
 def _endpoints(document: dict[str, Any]) -> list[tuple[str, int]]:
@@ -136,6 +141,9 @@ def test_syntax_of_the_envoy_call_is_what_bicep_accepts() -> None:
 def test_azure_config_allows_exactly_the_web_app_origin() -> None:
     from tests.deploy.test_compose_topology import _cors_origins
 
-    assert _cors_origins(_azure_config_text()) == [{"exact": WEB_ORIGIN}]
+    assert _cors_origins(_azure_config_text()) == [{"exact": WEB_ORIGIN}, {"exact": CUSTOM_ORIGIN}]
+    assert _cors_origins(_azure_config_text((WEB_ORIGIN,))) == [{"exact": WEB_ORIGIN}]
     main = (BICEP_DIR / "main.bicep").read_text()
-    assert "webOrigin: web.outputs.URL" in main
+    assert "var webOrigins = concat([web.outputs.URL], webExtraOrigins)" in main
+    assert "webOrigins: webOrigins" in main  # the chat
+    assert "allowedOrigins: webOrigins" in main  # the function app

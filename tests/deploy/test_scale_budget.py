@@ -103,7 +103,9 @@ def test_a_process_opens_at_most_four_times_its_pool_size(pool: int) -> None:
 
 def test_the_web_app_calls_the_function_app_with_cors_for_its_origin_only() -> None:
     assert "linkedBackends" not in WEB, "Static Web Apps would overwrite Authorization"
-    assert "allowedOrigins: [web.outputs.URL]" in MAIN
+    assert "allowedOrigins: webOrigins" in MAIN
+    assert "var webOrigins = concat([web.outputs.URL], webExtraOrigins)" in MAIN
+    assert "param webExtraOrigins array = []" in MAIN  # nothing else unless the operator adds it
     assert re.search(r"cors: \{\s*allowedOrigins: allowedOrigins\s*supportCredentials: false", API)
     assert re.search(r"output API_BASE_URL string = '\$\{api.outputs.URL\}/api'", MAIN)
 

@@ -33,8 +33,8 @@ param mysqlAppLogin string
 param mysqlAppPasswordSecretUri string
 param applicationInsightsConnectionString string
 param chatEventsConnectionStringSecretUri string
-@description('The web app origin (Static Web App URL): the only origin Envoy lets call (CORS).')
-param webOrigin string
+@description('The web app origins (its Static Web App URL, then any custom domains): the only origins Envoy lets call (CORS).')
+param webOrigins array
 @description('DB_POOL_SIZE of a chat replica: 4 x this many MySQL connections at most.')
 param dbPoolSize int = 4
 @minValue(1)
@@ -47,15 +47,16 @@ param concurrentRequestsPerReplica int = 200
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
 // The very file compose builds into the Envoy image (tests/deploy checks both use it). Its
 // upstream is the compose service name; in this replica the chat container is on localhost.
-// The CORS placeholder origin becomes the web app's origin (compose: envoy/Dockerfile's sed).
+// The CORS placeholder entry becomes one exact match per web app origin (compose: one origin,
+// envoy/Dockerfile's sed).
 var envoyConfig = replace(
   replace(
     loadTextContent('../../../envoy/envoy.yaml'),
     'address: chat, port_value: 50051',
     'address: 127.0.0.1, port_value: 50051'
   ),
-  'https://web-origin.invalid',
-  webOrigin
+  '{exact: "https://web-origin.invalid"}',
+  join(map(webOrigins, origin => '{exact: "${origin}"}'), ', ')
 )
 var secretRefs = [
   {

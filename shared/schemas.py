@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Final, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -14,6 +16,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
 )
 
 from shared.ids import UUID_PATTERN
@@ -125,6 +128,17 @@ class DevicePublic(_Output):
     address: str
     max_hourly_kwh: float
     owner_id: str | None
+    visible_from: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("visible_from", "visible_from_utc"),
+        description="UTC start of the first hour the current owner sees, set when the device "
+        "was taken from a previous owner (earlier hours were theirs); null: all of its history",
+    )
+
+    @field_validator("visible_from", mode="before")
+    @classmethod
+    def _utc_iso(cls, value: object) -> object:
+        return value.isoformat() + "Z" if isinstance(value, datetime) else value
 
 
 class DeviceCreated(DevicePublic):

@@ -34,6 +34,7 @@ def fleet_item(row: FleetRow) -> DeviceFleetItem:
         address=device.address,
         max_hourly_kwh=device.max_hourly_kwh,
         owner_id=device.owner_id,
+        visible_from=iso(device.visible_from_utc),
         owner_name=row.owner_name,
         last_reading_at=iso(row.last_reading_at),
         status=row.status,

@@ -52,6 +52,14 @@ def _bound(sessions: sessionmaker[Session], device_id: str) -> datetime | None:
         return session.get_one(Device, device_id).visible_from_utc
 
 
+def _listed_bound(api: Api, token: str, device_id: str) -> str | None:
+    """`visible_from` of the device in the caller's own device list."""
+    items = api.get("/me/devices", token=token).json()["items"]
+    [device] = [d for d in items if d["id"] == device_id]
+    value = device["visible_from"]
+    return None if value is None else str(value)
+
+
 def _set_bound(sessions: sessionmaker[Session], device_id: str, bound: datetime) -> None:
     """Move a device's bound, as if its last hand-over had happened at another time."""
     with transaction(sessions) as session:
@@ -177,8 +185,14 @@ def test_a_reassigned_device_shows_the_new_owner_only_hours_after_the_hand_over(
     _assert_sees_exactly(meter, token_a, everything)  # a's own device: all of it
     assert _bound(sessions, meter.id) is None
 
+    assert _listed_bound(api, token_a, meter.id) is None
     before, after = _hand_over(api, meter.id, b["id"])
-    assert _bound(sessions, meter.id) in {_floor(before) + HOUR, _floor(after) + HOUR}
+    bound = _bound(sessions, meter.id)
+    assert bound in {_floor(before) + HOUR, _floor(after) + HOUR}
+    # the owner's list says from when they see it (the web app tells them why)
+    assert _listed_bound(api, token_b, meter.id) == bound.isoformat() + "Z"
+    admin_device = api.get(f"/devices/{meter.id}", token=api.admin_token).json()
+    assert admin_device["visible_from"] == bound.isoformat() + "Z"
     _assert_sees_exactly(meter, token_b, meter.after)
     # a no longer has the device; an administrator still sees every hour
     assert api.get(f"/me/devices/{meter.id}/consumption", params={"date": str(meter.first)},
@@ -235,7 +249,9 @@ def test_a_device_that_never_had_an_owner_shows_its_whole_history(
     meter = Meter(api, sessions, None)  # e.g. history replayed before the first assignment
     _patch(api, meter.id, {"owner_id": b["id"]})
     assert _bound(sessions, meter.id) is None
-    _assert_sees_exactly(meter, api.login(b["username"]), {**meter.before, **meter.after})
+    token_b = api.login(b["username"])
+    assert _listed_bound(api, token_b, meter.id) is None
+    _assert_sees_exactly(meter, token_b, {**meter.before, **meter.after})
 
 
 @pytest.mark.parametrize("how", ["deleted", "promoted"])

@@ -43,6 +43,8 @@ export interface Device {
   address: string;
   max_hourly_kwh: number;
   owner_id: string | null;
+  /** UTC ISO start of the first hour the current owner sees (after a hand-over); null: all. */
+  visible_from?: string | null;
 }
 
 /** A device in the admin list: owner's name, last reading (UTC ISO) and fleet status. */

@@ -2,6 +2,7 @@
 
 import type { Device } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
+import { handOverNotice } from "../../consumption/hand-over.ts";
 import { createPeriodViews, viewQuery, type PeriodViews } from "../../consumption/period-views.ts";
 import { browserTimers, throttle } from "../../realtime/timing.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
@@ -88,6 +89,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
         },
         onError: (message) => services.toasts.warning(message),
       });
+      const handOver = handOverNotice(device.visible_from, services.timeZone);
       replace(
         detail,
         h(
@@ -96,6 +98,7 @@ export const dashboardPage: Page = ({ services, params, query, signal }) => {
           h("div", {}, h("h2", { testid: "selected-device-name" }, device.description), h("p", { class: "muted" }, device.address)),
           h("span", { class: "badge badge-neutral" }, `Limit ${formatKwh(device.max_hourly_kwh)} kWh per hour`),
         ),
+        handOver ? h("div", { class: "callout callout-info", testid: "hand-over-notice", role: "note" }, icon("info"), h("div", {}, handOver)) : null,
         views.element,
       );
     };

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import CLIENT_PASSWORD, TIME_ZONE, UI_TIMEOUT_MS, Api, login
+from tests.browser.support import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    CLIENT_PASSWORD,
+    TIME_ZONE,
+    UI_TIMEOUT_MS,
+    Api,
+    login,
+)
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=UI_TIMEOUT_MS)
@@ -41,3 +49,25 @@ def test_the_new_owner_is_told_from_when_the_meter_is_theirs(page: Any, api: Api
     page.locator(f'[data-testid="my-device-card"][data-device-id="{own["id"]}"]').click()
     expect(page.get_by_test_id("selected-device-name")).to_have_text("Always mine")
     expect(page.get_by_test_id("hand-over-notice")).to_have_count(0)
+
+
+def test_the_administrator_sees_what_the_owner_sees_and_it_follows_a_hand_over(
+    page: Any, api: Api
+) -> None:
+    first, second = api.create_client("Old Owner"), api.create_client("New Owner")
+    meter = api.create_device("Meter changing hands", 2.0, first["id"])
+    page.goto("/")
+    login(page, ADMIN_USERNAME, ADMIN_PASSWORD)
+    expect(page).to_have_url(re.compile(r"#/admin"))
+    page.goto(f"/#/admin/devices/{meter['id']}")
+    sees = page.get_by_test_id("owner-sees-from")
+    expect(sees).to_have_text("All of its history")
+
+    with page.expect_response(f"**/api/devices/{meter['id']}") as patched:
+        page.get_by_test_id("owner-select").select_option(second["id"])
+    assert patched.value.status == 200
+    bound = api.device(meter["id"])["visible_from"]
+    local = datetime.fromisoformat(bound.replace("Z", "+00:00")).astimezone(ZoneInfo(TIME_ZONE))
+    expect(sees).to_have_text(
+        f"Readings from {local.day} {local:%b %Y, %H}:00 on (earlier ones were a previous owner's)"
+    )

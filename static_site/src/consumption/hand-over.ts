@@ -1,4 +1,4 @@
-/** The note a client sees on a device that was handed over to them from another client. */
+/** What a handed-over device's owner sees of its history, said to the owner and to administrators. */
 
 /**
  * "Readings before 2 Dec 2026, 16:00 belong to this meter's previous owner and are not shown."
@@ -6,10 +6,21 @@
  * owner's, then there is nothing to say).
  */
 export function handOverNotice(visibleFrom: string | null | undefined, timeZone: string): string | null {
-  if (!visibleFrom) return null;
-  const at = new Date(visibleFrom);
+  const when = localMoment(visibleFrom, timeZone);
+  return when ? `Readings before ${when} belong to this meter's previous owner and are not shown.` : null;
+}
+
+/** For administrators: what the device's current owner sees of its history. */
+export function ownerSeesFrom(visibleFrom: string | null | undefined, timeZone: string): string {
+  const when = localMoment(visibleFrom, timeZone);
+  return when ? `Readings from ${when} on (earlier ones were a previous owner's)` : "All of its history";
+}
+
+function localMoment(iso: string | null | undefined, timeZone: string): string | null {
+  if (!iso) return null;
+  const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return null;
-  const when = new Intl.DateTimeFormat("en-GB", {
+  return new Intl.DateTimeFormat("en-GB", {
     timeZone,
     day: "numeric",
     month: "short",
@@ -18,5 +29,4 @@ export function handOverNotice(visibleFrom: string | null | undefined, timeZone:
     minute: "2-digit",
     hourCycle: "h23",
   }).format(at);
-  return `Readings before ${when} belong to this meter's previous owner and are not shown.`;
 }

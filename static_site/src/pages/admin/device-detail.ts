@@ -3,6 +3,7 @@
 import { describeError } from "../../api/errors.ts";
 import type { Device, User } from "../../api/types.ts";
 import { formatKwh } from "../../consumption/day-data.ts";
+import { ownerSeesFrom } from "../../consumption/hand-over.ts";
 import { createPeriodViews, viewQuery, type PeriodViews } from "../../consumption/period-views.ts";
 import { confirmDialog, showSecretOnce } from "../../ui/dialog.ts";
 import { h, icon, replace } from "../../ui/dom.ts";
@@ -51,6 +52,7 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
       }
     });
     const owner = h("select", { class: "control", testid: "owner-select", "aria-label": "Owner", value: device.owner_id ?? "" }, ownerOptions(clients, device.owner_id).map((o) => h("option", { value: o.value }, o.label)));
+    const seesFrom = h("dd", { testid: "owner-sees-from" }, ownerSeesFrom(device.visible_from, services.timeZone));
     edit.addEventListener("click", async () => {
       const saved = await openDeviceForm(api, clients, device);
       if (saved) {
@@ -75,6 +77,8 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
       try {
         const updated = await api.devices.update(device.id, { owner_id: next });
         device.owner_id = updated.owner_id;
+        device.visible_from = updated.visible_from;
+        seesFrom.textContent = ownerSeesFrom(device.visible_from, services.timeZone);
         toasts.success(next ? `Assigned to ${ownerLabel(clients, next)}.` : "The device is now unassigned.");
       } catch (err) {
         owner.value = device.owner_id ?? "";
@@ -114,6 +118,7 @@ export const adminDeviceDetailPage: Page = ({ services, params, query, signal })
           { class: "details-grid" },
           h("div", {}, h("dt", {}, "Maximum per hour"), h("dd", { class: "mono" }, `${formatKwh(device.max_hourly_kwh)} kWh`)),
           h("div", {}, h("dt", {}, "Owner"), h("dd", {}, owner)),
+          h("div", {}, h("dt", {}, "The owner sees"), seesFrom),
           h("div", {}, h("dt", {}, "Device id"), h("dd", { class: "mono small" }, device.id)),
         ),
       ),

@@ -1,5 +1,7 @@
 /** What a handed-over device's owner sees of its history, said to the owner and to administrators. */
 
+import { formatMoment } from "../realtime/format.ts";
+
 /**
  * "Readings before 2 Dec 2026, 16:00 belong to this meter's previous owner and are not shown."
  * `visibleFrom`: the device's `visible_from` (UTC ISO; null when the whole history is the
@@ -17,16 +19,6 @@ export function ownerSeesFrom(visibleFrom: string | null | undefined, timeZone: 
 }
 
 function localMoment(iso: string | null | undefined, timeZone: string): string | null {
-  if (!iso) return null;
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return null;
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(at);
+  if (!iso || Number.isNaN(new Date(iso).getTime())) return null;
+  return formatMoment(iso, timeZone, { seconds: false });
 }

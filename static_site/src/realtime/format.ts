@@ -28,8 +28,8 @@ export function formatAlertEnergy(energyKwh: number, maxKwh: number): string {
   return `${formatKwh(energyKwh)} kWh of max ${formatKwh(maxKwh)} kWh`;
 }
 
-/** A moment in the viewer's zone, e.g. "27 Nov 2026, 14:03:12". */
-export function formatMoment(iso: string, timeZone: string): string {
+/** A moment in the viewer's zone, e.g. "27 Nov 2026, 14:03:12" ("27 Nov 2026, 14:03" without seconds). */
+export function formatMoment(iso: string, timeZone: string, { seconds = true }: { seconds?: boolean } = {}): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   return new Intl.DateTimeFormat("en-GB", {
@@ -39,7 +39,7 @@ export function formatMoment(iso: string, timeZone: string): string {
     year: "numeric",
     hour: "2-digit",
     minute: "2-digit",
-    second: "2-digit",
+    ...(seconds ? { second: "2-digit" as const } : {}),
     hourCycle: "h23",
   }).format(at);
 }

@@ -33,7 +33,7 @@ from bench.common import (
     percentile,
 )
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
-from local.grpcweb.__main__ import event_loop
+from local.grpcweb.bridge import event_loop
 from shared import migrate
 from shared.db import create_db_engine
 from shared.models import User

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 
 from aiohttp import web
 
-from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, unary_methods
+from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, event_loop, unary_methods
 from shared.gctune import settle_after_start
 
 
 async def _settle(_: web.Application) -> None:
     settle_after_start()
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop where it is installed, else asyncio's.
-
-    The bridge stands in for Envoy (C++) and should cost as little as it can: with uvloop its CPU
-    per relayed chat message fell ~15 % (bench.chat, docs/deployment.md). grpc.aio runs on it.
-    """
-    try:
-        import uvloop
-    except ImportError:  # e.g. Windows, where uvloop does not exist
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
 
 
 def main() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,15 +190,41 @@ def _session_join(claims: TokenClaims) -> ColumnElement[bool]:
     return and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id)
 
 
-# Built once: composing a statement costs more CPU than running a small one through PyMySQL.
-_CALLER = (
-    select(User.role, User.token_version, AuthSession.expires_at, AuthSession.revoked_at)
-    .select_from(User)
-    .outerjoin(
-        AuthSession, and_(AuthSession.id == bindparam("sid"), AuthSession.user_id == User.id)
+def caller_select(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """The caller check as a statement other reads can extend (more columns, more outer joins).
+
+    The token's user (`uid`) outer joined to the token's session row (`sid`; "" joins none):
+    no row = no such user. Its first four columns are what `checked_caller` reads.
+    """
+    return (
+        select(
+            User.role, User.token_version, AuthSession.expires_at, AuthSession.revoked_at, *columns
+        )
+        .select_from(User)
+        .outerjoin(
+            AuthSession, and_(AuthSession.id == bindparam("sid"), AuthSession.user_id == User.id)
+        )
+        .where(User.id == bindparam("uid"))
     )
-    .where(User.id == bindparam("uid"))
-)
+
+
+# Built once: composing a statement costs more CPU than running a small one through PyMySQL.
+_CALLER = caller_select()
+
+
+def caller_params(claims: TokenClaims) -> dict[str, str]:
+    """The bound parameters of `caller_select` for a token."""
+    return {"sid": claims.session_id or "", "uid": claims.user_id}
+
+
+def checked_caller(claims: TokenClaims, row: Sequence[Any] | None) -> Caller:
+    """The caller from the first row of a `caller_select` statement (None: it had no row);
+    Unauthorized as `authenticate` for an unknown user, an older token or an ended session."""
+    if row is None:
+        raise Unauthorized(TOKEN_STALE)
+    role, token_version, expires_at, revoked_at = row[:4]
+    _check_current(claims, token_version, expires_at, revoked_at)
+    return Caller(claims.user_id, role)
 
 
 def _check_current(
@@ -237,16 +264,17 @@ def _claims(platform: Platform, authorization: str | None) -> TokenClaims:
     return platform.tokens.verify(token.strip(), kind="access")
 
 
+def bearer_claims(platform: Platform, authorization: str | None) -> TokenClaims:
+    """The verified claims of an 'Authorization: Bearer' access token (no database read);
+    Unauthorized when it is missing, malformed, expired or not an access token."""
+    return _claims(platform, authorization)
+
+
 def authenticate_caller(platform: Platform, session: Session, authorization: str | None) -> Caller:
     """The same checks as `authenticate`, with plain columns and no ORM entity (hot reads)."""
     claims = _claims(platform, authorization)
-    params = {"sid": claims.session_id or "", "uid": claims.user_id}  # "" joins no session
-    row = session.connection().execute(_CALLER, params).first()
-    if row is None:
-        raise Unauthorized(TOKEN_STALE)
-    role, token_version, expires_at, revoked_at = row
-    _check_current(claims, token_version, expires_at, revoked_at)
-    return Caller(claims.user_id, role)
+    row = session.connection().execute(_CALLER, caller_params(claims)).first()
+    return checked_caller(claims, row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,9 @@ from routes._http import (
     uuid_param,
 )
 from shared import consumption, devices
+from shared.errors import DomainError
 from shared.models import Device, User
+from shared.platform import get_platform
 from shared.usage import exports
 from shared.usage.periods import Period, parse_period
 from shared.usage.schemas import ConsumptionView
@@ -52,20 +54,37 @@ def _cached(req: func.HttpRequest, body: bytes, mimetype: str, **headers: str) -
 def _view(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
     """The day or range view; the device is checked in the statement that reads it.
 
-    The hottest read: a caller check and one statement (day) or two (range), no ORM entities.
+    The hottest reads, no ORM entities: the day view is one statement (caller check, device and
+    day rows), the range view a caller check and two.
     """
+    if not any(req.params.get(name) for name in RANGE_PARAMS):
+        return _day(req, admin=admin)
     with caller_scope(req, admin=admin) as (session, caller):
         device_id = uuid_param(req.route_params.get("id"), what="device")
         owner_id = None if admin else caller.id
-        if not any(req.params.get(name) for name in RANGE_PARAMS):
-            day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
-            view = consumption.device_day_view(
-                session, device_id=device_id, owner_id=owner_id, local_day=day
-            )
-            return json_response(view)
         period = _period(req, group_by=req.params.get("group_by"))
         ranged = device_range_view(session, device_id=device_id, owner_id=owner_id, period=period)
     return _cached(req, ranged.model_dump_json().encode(), "application/json")
+
+
+def _day(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
+    try:
+        device_id = uuid_param(req.route_params.get("id"), what="device")
+        day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
+    except DomainError:
+        with caller_scope(req, admin=admin):  # the caller's 401 or 403 first, as on every route
+            raise
+    platform = get_platform()
+    with platform.readers() as session:
+        view = consumption.caller_day_view(
+            platform,
+            session,
+            req.headers.get("Authorization"),
+            device_id=device_id,
+            local_day=day,
+            admin=admin,
+        )
+    return json_response(view)
 
 
 def _period(req: func.HttpRequest, *, group_by: str | None) -> Period:

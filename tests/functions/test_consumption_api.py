@@ -79,3 +79,63 @@ def test_bad_dates_and_zones_are_422(api: Api, params: dict[str, str], field: st
     r = api.get(f"/devices/{device['id']}/consumption", params=params, token=api.admin_token)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == field
+
+
+def _login_pair(api: Api, username: str) -> str:
+    r = api.post("/auth/login", json={"username": username, "password": api.password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def test_refusals_keep_their_order_when_the_parameters_are_bad(api: Api) -> None:
+    """401, then 403, then 404 or 422: the caller is checked before the device id and the day,
+    also when those are refused before the one statement of the day view."""
+    client = api.create_user(role="client")
+    device = api.create_device(owner_id=client["id"])
+    token = api.login(client["username"])
+    ended = _login_pair(api, client["username"])
+    assert api.post("/auth/logout", token=ended).status_code == 204
+    good = {"date": "2026-06-01", "tz": "Europe/Bucharest"}
+    cases = [
+        (ended, f"/me/devices/{device['id']}/consumption", {"date": "2026-02-30"}, 401),
+        (ended, "/me/devices/not-a-uuid/consumption", good, 401),
+        (ended, f"/devices/{device['id']}/consumption", good, 401),
+        (token, "/devices/not-a-uuid/consumption", good, 403),
+        (token, f"/devices/{device['id']}/consumption", {"tz": "Nowhere/City"}, 403),
+        (token, "/me/devices/not-a-uuid/consumption", {"date": "2026-02-30"}, 404),
+        (token, f"/me/devices/{device['id']}/consumption", {"date": "2026-02-30"}, 422),
+        (token, f"/me/devices/{device['id']}/consumption", good, 200),
+    ]
+    for caller, path, params, status in cases:
+        r = api.get(path, params=params, token=caller)
+        assert r.status_code == status, (path, params, r.text)
+
+
+def test_a_day_view_is_one_statement(api: Api, sessions: sessionmaker[Session]) -> None:
+    """The caller check, the device and its day in one statement on the readers' pool."""
+    from sqlalchemy import event
+
+    from shared.platform import get_platform
+
+    client = api.create_user(role="client")
+    device = api.create_device(owner_id=client["id"])
+    _seed(sessions, device["id"], {datetime(2026, 5, 31, 21): 0.1, datetime(2026, 6, 1, 17): 0.2})
+    token = api.login(client["username"])
+    platform = get_platform()  # the host's, in this process
+    counted: dict[str, list[str]] = {"readers": [], "writers": []}
+    engines = {"readers": platform.readers.kw["bind"], "writers": platform.sessions.kw["bind"]}
+    listeners = {name: (lambda *args, name=name: counted[name].append(args[2])) for name in engines}
+    for name, engine in engines.items():
+        event.listen(engine, "before_cursor_execute", listeners[name])
+    try:
+        r = api.get(
+            f"/me/devices/{device['id']}/consumption",
+            params={"date": "2026-06-01", "tz": "Europe/Bucharest"},
+            token=token,
+        )
+    finally:
+        for name, engine in engines.items():
+            event.remove(engine, "before_cursor_execute", listeners[name])
+    assert r.status_code == 200, r.text
+    assert len(counted["readers"]) == 1 and counted["writers"] == [], counted
+    assert r.json()["total_kwh"] == 0.3  # the exact micro-kWh sum (0.1 + 0.2 in floats is not)

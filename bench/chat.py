@@ -33,8 +33,8 @@ from bench.common import (
     percentile,
 )
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
-from local.grpcweb.bridge import event_loop
 from shared import migrate
+from shared.aioloop import event_loop
 from shared.db import create_db_engine
 from shared.models import User
 from shared.platform import build_platform

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from chat_container.server import serve
+from shared.aioloop import event_loop
 
 
 def main() -> None:
@@ -13,7 +14,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(serve())
+    with asyncio.Runner(loop_factory=event_loop) as runner:
+        runner.run(serve())
 
 
 if __name__ == "__main__":

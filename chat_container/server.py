@@ -146,7 +146,14 @@ async def start_server(
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    logger.info("chat service on port %d (fan-out: %s)", port, type(bus).__name__)
+    loop = type(asyncio.get_running_loop())
+    logger.info(
+        "chat service on port %d (fan-out: %s, event loop: %s.%s)",
+        port,
+        type(bus).__name__,
+        loop.__module__,
+        loop.__name__,
+    )
     return RunningServer(server, port, servicer, health_servicer, bus, store, config.grace_s)
 
 

@@ -8,7 +8,8 @@ import logging
 
 from aiohttp import web
 
-from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, event_loop, unary_methods
+from local.grpcweb.bridge import LISTEN_BACKLOG, create_app, unary_methods
+from shared.aioloop import event_loop
 from shared.gctune import settle_after_start
 
 

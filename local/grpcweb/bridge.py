@@ -279,17 +279,3 @@ def create_app(
     app.cleanup_ctx.append(channel_context)
     app.router.add_route("*", "/{tail:.*}", make_handler())
     return app
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop where it is installed, else asyncio's.
-
-    The bridge stands in for Envoy (C++) and should cost as little as it can: with uvloop its CPU
-    per relayed chat message fell ~15 % (bench.chat, docs/deployment.md). grpc.aio runs on it.
-    """
-    try:
-        import uvloop
-    except ImportError:  # e.g. Windows, where uvloop does not exist
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop

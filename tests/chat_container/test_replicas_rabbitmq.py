@@ -90,6 +90,10 @@ def replicas(migrated_url: str, broker: str, tmp_path: Path) -> Iterator[list[in
         for log in logs:
             log.close()
         assert codes == [0, 0], "a replica did not stop cleanly on SIGTERM"
+        # the CLI serves on uvloop (shared/aioloop.py) where it is installed, as in the image
+        expected = "event loop: asyncio" if sys.platform == "win32" else "event loop: uvloop"
+        for i in range(len(ports)):
+            assert expected in (tmp_path / f"replica{i}.log").read_text()
 
 
 @pytest.fixture

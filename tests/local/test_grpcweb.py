@@ -407,7 +407,7 @@ def test_the_bridge_holds_a_burst_of_new_connections_while_busy(
 
 def test_the_bridge_cli_runs_on_uvloop_where_it_is_installed() -> None:
     """uvloop is a pinned dependency outside Windows: the bridge must actually use it."""
-    from local.grpcweb.bridge import event_loop
+    from shared.aioloop import event_loop
 
     uvloop = pytest.importorskip("uvloop") if sys.platform == "win32" else __import__("uvloop")
     loop = event_loop()

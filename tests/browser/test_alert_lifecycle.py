@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -112,9 +112,15 @@ def test_hours_spread_over_a_gap_are_estimated_and_never_alerted(
     expect(page.get_by_test_id("alerts-empty")).to_be_visible()
 
 
-def _local_day_hour(at: datetime) -> str:
-    """How the toast names an hour of an earlier day: "29 Nov 2026, 10:00–"."""
-    local = at.astimezone(ZoneInfo(TIME_ZONE))
+def _local_day_hour(at: datetime, now: datetime | None = None) -> str:
+    """How the toast names an hour of an earlier day: "Yesterday 10:00–" for the local day
+    before today, else "29 Nov 2026, 10:00–" (static_site/src/realtime/format.ts). Which one
+    depends on the time of day the test runs: 42 h ago is yesterday late in the evening."""
+    zone = ZoneInfo(TIME_ZONE)
+    local = at.astimezone(zone)
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    if local.date() == today - timedelta(days=1):
+        return f"Yesterday {local.strftime('%H:00')}–"
     return f"{local.day} {local.strftime('%b %Y, %H:00')}–"
 
 
@@ -153,3 +159,13 @@ def test_a_meter_catching_up_gives_one_summary_that_agrees_with_the_alerts_page(
         at = datetime.fromisoformat(alert["hour_start"].replace("Z", "+00:00"))
         expect(example).to_contain_text(f"Cellar meter: {_local_day_hour(at)}")
     screenshot(page, "alert-backfill-summary")
+
+
+def test_the_expected_hour_label_follows_the_web_apps_rule_at_any_time_of_day() -> None:
+    """The label the test above expects is the one format.ts gives, late in the evening too."""
+    hour = datetime(2026, 11, 30, 22, tzinfo=UTC)  # 00:00 on 1 Dec in Bucharest
+    morning = datetime(2026, 12, 2, 6, tzinfo=UTC)
+    evening = datetime(2026, 12, 2, 17, 40, tzinfo=UTC)
+    assert _local_day_hour(hour, now=morning) == "Yesterday 00:00–"
+    assert _local_day_hour(hour, now=evening) == "Yesterday 00:00–"
+    assert _local_day_hour(hour - timedelta(hours=1), now=evening) == "30 Nov 2026, 23:00–"

@@ -90,7 +90,7 @@ class HourCosts:
 
 
 @lru_cache(maxsize=64)
-def _rule_prices(
+def rule_prices(
     rule: TariffRule, start_utc: datetime, hours: int
 ) -> tuple[tuple[int, ...], tuple[bool, ...]]:
     """Price (0 when outside the validity) and validity of each hour after start_utc."""
@@ -120,15 +120,15 @@ def hour_costs(series: HourSeries, assignments: Sequence[Assignment]) -> HourCos
     price_by_offset: list[int] = [0] * span
     priced_by_offset: list[bool] = [False] * span
     for i, assignment in enumerate(ordered):
-        first = _offset(series.start_utc, assignment.effective_from_utc, span)
+        first = offset_at(series.start_utc, assignment.effective_from_utc, span)
         last = (
-            _offset(series.start_utc, ordered[i + 1].effective_from_utc, span)
+            offset_at(series.start_utc, ordered[i + 1].effective_from_utc, span)
             if i + 1 < len(ordered)
             else span
         )
         if first >= last:
             continue
-        prices, valid = _rule_prices(assignment.rule, series.start_utc, span)
+        prices, valid = rule_prices(assignment.rule, series.start_utc, span)
         price_by_offset[first:last] = prices[first:last]
         priced_by_offset[first:last] = valid[first:last]
     prices_now = list(map(price_by_offset.__getitem__, series.offsets))
@@ -147,18 +147,31 @@ def _costs(micros: list[int], prices: list[int]) -> list[int]:
     return quotients
 
 
-def _offset(start_utc: datetime, moment: datetime, span: int) -> int:
+def offset_at(start_utc: datetime, moment: datetime, span: int) -> int:
     """Hours from start_utc to the first whole hour at or after moment, clamped to [0, span]."""
     seconds = (moment - start_utc).total_seconds()
     hours = -int(-seconds // 3600)
     return max(0, min(span, hours))
 
 
-@lru_cache(maxsize=128)
+# Keyed on what a period is made of (dates, zone, grouping), not on the Period: hashing one
+# hashes every bucket, 8,784 of them for a year by hour.
+_EDGES: dict[tuple[object, ...], tuple[int, ...]] = {}
+_EDGES_MAX = 256
+
+
 def bucket_edges(period: Period) -> tuple[int, ...]:
     """Hour offsets (from the period's start) of every bucket boundary, first and last included."""
-    start = period.start_utc
-    return (0, *(int((b.end_utc - start) / HOUR) for b in period.buckets))
+    if period.group_by == "hour":  # one bucket per hour: not worth keeping
+        return tuple(range(len(period.buckets) + 1))
+    edges = _EDGES.get(period.key)
+    if edges is None:
+        start = period.start_utc
+        edges = (0, *(int((b.end_utc - start) / HOUR) for b in period.buckets))
+        if len(_EDGES) >= _EDGES_MAX:
+            _EDGES.clear()
+        _EDGES[period.key] = edges
+    return edges
 
 
 def bucket_totals(period: Period, series: HourSeries, costs: HourCosts) -> list[BucketTotal]:

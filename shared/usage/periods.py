@@ -48,9 +48,35 @@ class Period:
     def end_utc(self) -> datetime:
         return self.buckets[-1].end_utc
 
+    @property
+    def key(self) -> tuple[date, date, ZoneInfo, str]:
+        """What the period is made of (its buckets follow): a cheap key for per-period caches."""
+        return (self.first, self.last, self.zone, self.group_by)
+
     def local_iso(self, utc: datetime) -> str:
         """ISO-8601 local time with its offset for a naive UTC instant."""
         return utc.replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+
+    def labels(self) -> tuple[tuple[str, str], ...]:
+        """Each bucket's local start and end as `local_iso` texts (kept per period but by hour)."""
+        if self.group_by == "hour":
+            return _labels(self)
+        labels = _LABELS.get(self.key)
+        if labels is None:
+            labels = _labels(self)
+            if len(_LABELS) >= _LABELS_MAX:
+                _LABELS.clear()
+            _LABELS[self.key] = labels
+        return labels
+
+
+_LABELS: dict[tuple[date, date, ZoneInfo, str], tuple[tuple[str, str], ...]] = {}
+_LABELS_MAX = 256
+
+
+def _labels(period: Period) -> tuple[tuple[str, str], ...]:
+    local = period.local_iso
+    return tuple((local(b.start_utc), local(b.end_utc)) for b in period.buckets)
 
 
 def parse_local_date(text: str | None, field: str) -> date:

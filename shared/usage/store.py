@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable
+import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, text
@@ -20,6 +21,7 @@ from shared.models import (
     TariffBand,
 )
 from shared.usage.aggregate import HourSeries
+from shared.usage.dense import DenseHours, assemble, empty_hours
 from shared.usage.pricing import Assignment, TariffRule, band_grid, kwh_to_micro
 
 HOUR = timedelta(hours=1)
@@ -41,17 +43,23 @@ _DAYS = (
     )
     .order_by(DailyConsumption.day_utc)
 )
-# MySQL/MariaDB: the same day rows packed into one text by the server. PyMySQL decodes each row
-# of a result in Python (~10 us a row), so a year of 366 rows cost ~3.5 ms to read and one row
-# ~0.5 ms. COUNT(*) tells whether the text is whole: GROUP_CONCAT cuts at group_concat_max_len
-# (shared/db.py raises it per connection; MySQL's default is 1 KB), and a cut text falls back to
-# the plain rows.
+# MySQL/MariaDB: the same day rows packed by the server into one text (one result row, one
+# column: PyMySQL decodes rows and column descriptions in Python). Its parts, split at '#':
+# the row count, group_concat_max_len, each row's day number (days after :origin) with ':' and
+# its hours when not the whole day 0..23, every row's micro-kWh in one list (parsed in one
+# json.loads), and the rows with estimated hours. A part as long as group_concat_max_len may
+# have been cut (shared/db.py raises it per connection; MySQL's default is 1 KB): then the
+# plain rows are read instead.
 _PACKED_DAYS = text(
-    "SELECT COUNT(*), GROUP_CONCAT(CONCAT(day_utc, '|', hours, '|', micros, '|', "
-    "COALESCE(estimated, '')) ORDER BY day_utc SEPARATOR ';') FROM daily_consumption "
+    "SELECT CONCAT_WS('#', COUNT(*), @@SESSION.group_concat_max_len, "
+    "COALESCE(GROUP_CONCAT(CONCAT(DATEDIFF(day_utc, :origin), "
+    "IF(hours = :full, '', CONCAT(':', hours))) ORDER BY day_utc SEPARATOR ';'), ''), "
+    "COALESCE(GROUP_CONCAT(micros ORDER BY day_utc SEPARATOR ','), ''), "
+    "COALESCE(GROUP_CONCAT(CONCAT(DATEDIFF(day_utc, :origin), ':', NULLIF(estimated, '')) "
+    "ORDER BY day_utc SEPARATOR ';'), '')) "
+    "FROM daily_consumption "
     "WHERE device_id = :device AND day_utc >= :first AND day_utc <= :last"
-)
-DayRow = tuple[date, str, str, str | None]
+).bindparams(full=FULL_DAY)
 _HISTORY = (
     select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
     .where(DeviceTariff.device_id == bindparam("device"))
@@ -80,56 +88,119 @@ def read_series(
 ) -> HourSeries:
     """Stored hours of a device in [start_utc, end_utc) as an ascending series.
 
-    Reads the packed day rows (shared/usage/daily.py): a year is 366 short rows, parsed with
-    `map(int, ...)`, instead of 8,784 hourly rows. `visible_from` (an owner's bound,
-    shared/ownership.py): hours starting before it are left out, as if they had no data.
+    `read_hours` as a sparse series (the plain path and the exports).
     """
+    return read_hours(
+        session,
+        device_id=device_id,
+        start_utc=start_utc,
+        end_utc=end_utc,
+        visible_from=visible_from,
+    ).to_series()
+
+
+def read_hours(
+    session: Session,
+    *,
+    device_id: str,
+    start_utc: datetime,
+    end_utc: datetime,
+    visible_from: datetime | None = None,
+) -> DenseHours:
+    """Stored hours of a device in [start_utc, end_utc), one value per hour of the period.
+
+    Reads the packed day rows (shared/usage/daily.py): a year is 366 short rows, not 8,784
+    hourly rows. `visible_from` (an owner's bound, shared/ownership.py): hours starting before
+    it are left out, as if they had no data.
+    """
+    span = int((end_utc - start_utc) / HOUR)
     first_day = start_utc.date()
     last_day = (end_utc - timedelta(microseconds=1)).date()
     lowest = 0  # the first offset the caller may see
     if visible_from is not None and visible_from > start_utc:
         if visible_from >= end_utc:
-            return HourSeries(start_utc, [], [], [])
+            return empty_hours(start_utc, span)
         lowest = -int(-(visible_from - start_utc) // HOUR)  # whole hours, rounded up
     read_from = (start_utc + lowest * HOUR).date()
-    rows = _day_rows(session, device_id, read_from, last_day)
-    shift = start_utc.hour
-    span = int((end_utc - start_utc) / HOUR)
-    offsets: list[int] = []
-    micros: list[int] = []
-    flagged: set[int] = set()
-    for day, hours, day_micros, estimated in rows:
-        base = (day - first_day).days * 24 - shift
-        if hours == FULL_DAY:
-            offsets.extend(range(base, base + 24))
-        else:
-            offsets.extend([base + h for h in map(int, hours.split(","))])
-        micros.extend(map(int, day_micros.split(",")))
-        if estimated:
-            flagged.update([base + h for h in map(int, estimated.split(","))])
-    # partial first/last day, hours before the bound
-    low, high = bisect_left(offsets, lowest), bisect_left(offsets, span)
-    if low or high < len(offsets):
-        offsets, micros = offsets[low:high], micros[low:high]
-    estimated_flags = [o in flagged for o in offsets] if flagged else [False] * len(offsets)
-    return HourSeries(start_utc, offsets, micros, estimated_flags)
+    days, partial, micros, estimated = _day_rows(session, device_id, first_day, read_from, last_day)
+    return assemble(start_utc, span, lowest, days, partial, micros, estimated)
 
 
-def _day_rows(session: Session, device_id: str, first: date, last: date) -> Iterable[DayRow]:
-    """The device's day rows from `first` to `last`, ascending (Core: no ORM entities)."""
+# Day numbers, the hours text of rows that are not whole days, all values, (day, estimated).
+DayRows = tuple[list[int], dict[int, str], list[int], list[tuple[int, str]]]
+
+
+def _day_rows(session: Session, device_id: str, origin: date, first: date, last: date) -> DayRows:
+    """The device's day rows from `first` to `last`, ascending, day numbers from `origin`."""
     connection = session.connection()
     params = {"device": device_id, "first": first, "last": last}
     if connection.dialect.name in ("mysql", "mariadb"):
-        count, packed = connection.execute(_PACKED_DAYS, params).one()
-        records = packed.split(";") if packed else []
-        if len(records) == count:
-            return [_unpack(record) for record in records]
-    return [(d, h, m, e) for d, h, m, e in connection.execute(_DAYS, params)]
+        packed = connection.execute(_PACKED_DAYS, {**params, "origin": origin}).scalar_one()
+        unpacked = _unpack(packed)
+        if unpacked is not None:
+            return unpacked
+    return _from_rows(connection.execute(_DAYS, params).all(), origin)  # Core: no entities
 
 
-def _unpack(record: str) -> DayRow:
-    day, hours, micros, estimated = record.split("|")
-    return date.fromisoformat(day), hours, micros, estimated or None
+def _from_rows(rows: Sequence[tuple[date, str, str, str | None]], origin: date) -> DayRows:
+    """Day rows (day, hours, micros, estimated) as `_unpack` gives them, day numbers from origin."""
+    days: list[int] = []
+    partial: dict[int, str] = {}
+    texts: list[str] = []
+    estimated: list[tuple[int, str]] = []
+    for day, hours, micros, flagged in rows:
+        number = (day - origin).days
+        days.append(number)
+        if hours != FULL_DAY:
+            partial[number] = hours
+        texts.append(micros)
+        if flagged:
+            estimated.append((number, flagged))
+    return days, partial, _integers(",".join(texts)), estimated
+
+
+def _unpack(packed: str | None) -> DayRows | None:
+    """The parts of a `_PACKED_DAYS` text; None when one may have been cut."""
+    parts = packed.split("#") if packed is not None else []
+    if len(parts) != 5:
+        return None
+    count, limit, index, micros, flagged = parts
+    if max(len(index), len(micros), len(flagged)) >= int(limit):
+        return None
+    records = index.split(";") if index else []
+    if len(records) != int(count):
+        return None
+    partial: dict[int, str] = {}
+    if ":" in index:
+        days = []
+        for record in records:
+            day, _, hours = record.partition(":")
+            days.append(int(day))
+            if hours:
+                partial[days[-1]] = hours
+    else:
+        days = list(map(int, records))
+    estimated = []
+    if flagged:
+        for record in flagged.split(";"):
+            day, _, hours = record.partition(":")
+            estimated.append((int(day), hours))
+    return days, partial, _integers(micros), estimated
+
+
+def _refuse(text: str) -> NoReturn:
+    raise ValueError(f"not an integer: {text[:20]!r}")
+
+
+# The C JSON parser reads a comma list of integers about twice as fast as map(int, split(",")).
+# Values are integer micro-kWh: a fraction, exponent or NaN in the text is an error, not a float.
+_JSON_INTEGERS = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)
+
+
+def _integers(text: str) -> list[int]:
+    """A comma list of integers (empty text: none)."""
+    values: list[int] = _JSON_INTEGERS.decode(f"[{text}]")
+    return values
 
 
 def read_hourly_series(

@@ -8,11 +8,19 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shared.models import Device
-from shared.usage.aggregate import HourCosts, HourSeries, bucket_totals, grand_total, hour_costs
+from shared.usage.aggregate import (
+    BucketTotal,
+    HourCosts,
+    HourSeries,
+    bucket_totals,
+    grand_total,
+    hour_costs,
+)
+from shared.usage.dense import dense_totals
 from shared.usage.periods import Period
 from shared.usage.pricing import Assignment, format_cost, micro_to_kwh
 from shared.usage.schemas import RangeBucket, RangeConsumption
-from shared.usage.store import device_assignments, load_assignments, read_series
+from shared.usage.store import device_assignments, load_assignments, read_hours, read_series
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +59,7 @@ def _priced(
         end_utc=period.end_utc,
         visible_from=visible_from,
     )
-    currency = assignments[-1].rule.currency if assignments else None
-    return PricedPeriod(period, series, hour_costs(series, assignments), currency)
+    return PricedPeriod(period, series, hour_costs(series, assignments), _currency(assignments))
 
 
 def _kwh(micro: int | None) -> float | None:
@@ -64,8 +71,13 @@ def _cost(units: int | None) -> str | None:
 
 
 def range_view(session: Session, *, device: Device, period: Period) -> RangeConsumption:
-    """Build the range view: one bucket per hour/day/week/month, sums exact."""
-    return _range(device.id, period, priced_period(session, device=device, period=period))
+    """Build the range view the plain way: every stored hour priced, then summed per bucket.
+
+    The reference `device_range_view` must match (tests/shared/test_consumption_by_id.py).
+    """
+    priced = priced_period(session, device=device, period=period)
+    totals = bucket_totals(period, priced.series, priced.costs)
+    return _range(device.id, period, totals, priced.currency)
 
 
 def device_range_view(
@@ -74,23 +86,42 @@ def device_range_view(
     """The range view of a device by id, two statements in all.
 
     `owner_id` set: that owner's device, from its `visible_from_utc` on; None: any device, all.
+    Days, weeks and months are summed over the period's dense hours (shared/usage/dense.py);
+    hours, one bucket each, the plain way.
     """
     assignments, bound = device_assignments(session, device_id=device_id, owner_id=owner_id)
-    return _range(device_id, period, _priced(session, device_id, assignments, period, bound))
+    hours = read_hours(
+        session,
+        device_id=device_id,
+        start_utc=period.start_utc,
+        end_utc=period.end_utc,
+        visible_from=bound,
+    )
+    if period.group_by == "hour":
+        series = hours.to_series()
+        totals = bucket_totals(period, series, hour_costs(series, assignments))
+    else:
+        totals = dense_totals(period, hours, assignments)
+    return _range(device_id, period, totals, _currency(assignments))
 
 
-def _range(device_id: str, period: Period, priced: PricedPeriod) -> RangeConsumption:
-    totals = bucket_totals(period, priced.series, priced.costs)
+def _currency(assignments: list[Assignment]) -> str | None:
+    return assignments[-1].rule.currency if assignments else None
+
+
+def _range(
+    device_id: str, period: Period, totals: list[BucketTotal], currency: str | None
+) -> RangeConsumption:
     total = grand_total(totals)
     buckets = [
         RangeBucket(
-            start=period.local_iso(bucket.start_utc),
-            end=period.local_iso(bucket.end_utc),
+            start=start,
+            end=end,
             kwh=_kwh(t.kwh_micro),
             estimated_hours=t.estimated_hours,
             cost=_cost(t.cost_units),
         )
-        for bucket, t in zip(period.buckets, totals, strict=True)
+        for (start, end), t in zip(period.labels(), totals, strict=True)
     ]
     return RangeConsumption(
         device_id=device_id,
@@ -101,5 +132,5 @@ def _range(device_id: str, period: Period, priced: PricedPeriod) -> RangeConsump
         buckets=buckets,
         total_kwh=_kwh(total.kwh_micro),
         total_cost=_cost(total.cost_units),
-        currency=priced.currency,
+        currency=currency,
     )

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise, repeat
-from operator import add, mod, mul
+from math import gcd
+from operator import add, floordiv, mod, mul
 
 from shared.usage.aggregate import (
     BucketTotal,
@@ -137,17 +138,26 @@ def _add_run(runs: list[Run], first: int, end: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PriceTable:
-    """Each hour of a period: its price (0 where none) and whether a tariff prices it."""
+    """Each hour of a period: its price (0 where none) and whether a tariff prices it.
 
-    prices: Sequence[int]
+    Prices are kept divided by `scale`, the greatest common divisor of D/2 and every price:
+    N / D rounds as (N / scale) / (D / scale), and smaller products are cheaper integers
+    (a price of 0.31 per kWh is 31 over D / scale = 1,000).
+    """
+
+    prices: Sequence[int]  # micro-units per kWh / scale
     priced: Sequence[bool]
     complete: bool  # every hour is priced
+    scale: int
 
 
 @lru_cache(maxsize=64)
 def _rule_table(rule: TariffRule, start_utc: datetime, span: int) -> PriceTable:
     prices, priced = rule_prices(rule, start_utc, span)
-    return PriceTable(prices, priced, all(priced))
+    scale = gcd(HALF, *{price for price in rule.grid if price is not None})
+    if scale > 1:
+        prices = tuple(map(floordiv, prices, repeat(scale)))
+    return PriceTable(prices, priced, all(priced), scale)
 
 
 def price_table(history: Sequence[Assignment], start_utc: datetime, span: int) -> PriceTable | None:
@@ -167,18 +177,21 @@ def price_table(history: Sequence[Assignment], start_utc: datetime, span: int) -
             else span
         )
         if first < end:
-            segments.append((first, end, assignment.rule))
+            segments.append((first, end, _rule_table(assignment.rule, start_utc, span)))
     if not segments:
         return None
     if len(segments) == 1 and segments[0][:2] == (0, span):
-        return _rule_table(segments[0][2], start_utc, span)
+        return segments[0][2]
+    scale = gcd(*(table.scale for _, _, table in segments))
     prices: list[int] = [0] * span
     priced: list[bool] = [False] * span
-    for first, end, rule in segments:
-        table = _rule_table(rule, start_utc, span)
-        prices[first:end] = table.prices[first:end]
+    for first, end, table in segments:
+        part = table.prices[first:end]
+        if table.scale != scale:
+            part = list(map(mul, part, repeat(table.scale // scale)))
+        prices[first:end] = part
         priced[first:end] = table.priced[first:end]
-    return PriceTable(prices, priced, all(priced))
+    return PriceTable(prices, priced, all(priced), scale)
 
 
 def dense_totals(
@@ -193,10 +206,12 @@ def dense_totals(
     products: list[int] = []
     rests: list[int] = []
     ties: list[int] = []
+    divisor = half = 1
     if table is not None:
+        divisor, half = COST_DIVISOR // table.scale, HALF // table.scale
         products = list(map(mul, values, table.prices))
-        rests = list(map(mod, map(add, products, repeat(HALF)), repeat(COST_DIVISOR)))
-        ties = _odd_ties(products, rests)
+        rests = list(map(mod, map(add, products, repeat(half)), repeat(divisor)))
+        ties = _odd_ties(products, rests, divisor)
     out = []
     for (a, b), (before, upto) in zip(pairwise(edges), pairwise(stored), strict=True):
         if before == upto:
@@ -204,8 +219,7 @@ def dense_totals(
             continue
         cost = None
         if table is not None and (table.complete or _any_priced(table.priced, runs, a, b)):
-            whole = sum(products[a:b]) + (b - a) * HALF - sum(rests[a:b])
-            cost = whole // COST_DIVISOR
+            cost = (sum(products[a:b]) + (b - a) * half - sum(rests[a:b])) // divisor
             if ties:
                 cost -= bisect_left(ties, b) - bisect_left(ties, a)
         flagged = bisect_left(estimated, b) - bisect_left(estimated, a) if estimated else 0
@@ -240,12 +254,12 @@ def _any_priced(priced: Sequence[bool], runs: list[Run], a: int, b: int) -> bool
     return False
 
 
-def _odd_ties(products: list[int], rests: list[int]) -> list[int]:
+def _odd_ties(products: list[int], rests: list[int], divisor: int) -> list[int]:
     """Offsets whose cost is an exact tie that half up made odd (half to even: one less)."""
     out = []
     at = -1
     for _ in range(rests.count(0)):
         at = rests.index(0, at + 1)
-        if (products[at] + HALF) // COST_DIVISOR & 1:
+        if (products[at] + divisor // 2) // divisor & 1:
             out.append(at)
     return out

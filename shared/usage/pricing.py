@@ -52,8 +52,12 @@ def format_price(micros: int) -> str:
 
 
 def format_cost(units: int) -> str:
-    """A cost in 1e-5 currency units as a plain decimal text with 5 places."""
-    return str(Decimal(units).scaleb(-5).quantize(Decimal("0.00001")))
+    """A cost in 1e-5 currency units as a plain decimal text with 5 places ("-1.23450").
+
+    Integer arithmetic, the same text as `str(Decimal(units).scaleb(-5).quantize(...))`.
+    """
+    whole, fraction = divmod(abs(units), COST_SCALE)
+    return f"{'-' if units < 0 else ''}{whole}.{fraction:05d}"
 
 
 def hour_cost(kwh_micro: int, price_micros: int) -> int:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.usage.aggregate import (
     HourSeries,
@@ -164,3 +166,9 @@ def test_bulk_costs_equal_hour_cost_including_many_exact_ties() -> None:
     micros += [rng.randint(0, 5_000_000) for _ in range(2_000)]
     prices = [1_000_000] * 200 + [rng.randint(-200_000, 900_000) for _ in range(2_000)]
     assert _costs(micros, prices) == [hour_cost(m, p) for m, p in zip(micros, prices, strict=True)]
+
+
+@given(st.integers(-(10**22), 10**22))
+def test_cost_text_is_the_decimal_text(units: int) -> None:
+    """format_cost formats integers; the text is the exact Decimal one, sign and zeros kept."""
+    assert format_cost(units) == str(Decimal(units).scaleb(-5).quantize(Decimal("0.00001")))

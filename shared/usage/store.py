@@ -50,7 +50,7 @@ _DAYS = (
 # json.loads), and the rows with estimated hours. A part as long as group_concat_max_len may
 # have been cut (shared/db.py raises it per connection; MySQL's default is 1 KB): then the
 # plain rows are read instead.
-_PACKED_DAYS = text(
+_PACKED_DAYS_SQL = (
     "SELECT CONCAT_WS('#', COUNT(*), @@SESSION.group_concat_max_len, "
     "COALESCE(GROUP_CONCAT(CONCAT(DATEDIFF(day_utc, :origin), "
     "IF(hours = :full, '', CONCAT(':', hours))) ORDER BY day_utc SEPARATOR ';'), ''), "
@@ -59,7 +59,21 @@ _PACKED_DAYS = text(
     "ORDER BY day_utc SEPARATOR ';'), '')) "
     "FROM daily_consumption "
     "WHERE device_id = :device AND day_utc >= :first AND day_utc <= :last"
-).bindparams(full=FULL_DAY)
+)
+_PACKED_DAYS = text(_PACKED_DAYS_SQL).bindparams(full=FULL_DAY)
+# MySQL/MariaDB, the range view's whole read in one round trip: the device row (none: no such
+# device, or not the owner's) with its bound, its tariff history packed as
+# 'effective|tariff id' texts, and the period's packed day rows (all of them from the period's
+# first day: the bound is applied after).
+_DEVICE_RANGE_SQL = (
+    "SELECT d.visible_from_utc, "  # noqa: S608 - constants only; values are bound
+    "(SELECT GROUP_CONCAT(CONCAT(effective_from_utc, '|', tariff_id) "
+    "ORDER BY effective_from_utc SEPARATOR ';') FROM device_tariffs WHERE device_id = :device), "
+    f"({_PACKED_DAYS_SQL}) "
+    "FROM devices d WHERE d.id = :device"
+)
+_DEVICE_RANGE = text(_DEVICE_RANGE_SQL).bindparams(full=FULL_DAY)
+_OWNED_DEVICE_RANGE = text(_DEVICE_RANGE_SQL + " AND d.owner_id = :owner").bindparams(full=FULL_DAY)
 _HISTORY = (
     select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
     .where(DeviceTariff.device_id == bindparam("device"))
@@ -113,17 +127,77 @@ def read_hours(
     hourly rows. `visible_from` (an owner's bound, shared/ownership.py): hours starting before
     it are left out, as if they had no data.
     """
-    span = int((end_utc - start_utc) / HOUR)
+    span, lowest = _window(start_utc, end_utc, visible_from)
+    if lowest >= span:
+        return empty_hours(start_utc, span)
     first_day = start_utc.date()
-    last_day = (end_utc - timedelta(microseconds=1)).date()
-    lowest = 0  # the first offset the caller may see
-    if visible_from is not None and visible_from > start_utc:
-        if visible_from >= end_utc:
-            return empty_hours(start_utc, span)
-        lowest = -int(-(visible_from - start_utc) // HOUR)  # whole hours, rounded up
     read_from = (start_utc + lowest * HOUR).date()
+    last_day = (end_utc - timedelta(microseconds=1)).date()
     days, partial, micros, estimated = _day_rows(session, device_id, first_day, read_from, last_day)
     return assemble(start_utc, span, lowest, days, partial, micros, estimated)
+
+
+def _window(
+    start_utc: datetime, end_utc: datetime, visible_from: datetime | None
+) -> tuple[int, int]:
+    """The period's hours and the first the caller may see (whole hours, the bound rounded up)."""
+    span = int((end_utc - start_utc) / HOUR)
+    if visible_from is None or visible_from <= start_utc:
+        return span, 0
+    return span, min(span, -int(-(visible_from - start_utc) // HOUR))
+
+
+def device_hours(
+    session: Session,
+    *,
+    device_id: str,
+    owner_id: str | None,
+    start_utc: datetime,
+    end_utc: datetime,
+) -> tuple[list[Assignment], DenseHours]:
+    """A device's tariff history and its hours over a period as the caller may see them.
+
+    `device_assignments` then `read_hours` with its bound; on MySQL/MariaDB one statement
+    (`_DEVICE_RANGE`) when nothing in it was cut at group_concat_max_len.
+    """
+    connection = session.connection()
+    if connection.dialect.name in ("mysql", "mariadb"):
+        first_day = start_utc.date()
+        params = {
+            "device": device_id,
+            "owner": owner_id,
+            "origin": first_day,
+            "first": first_day,
+            "last": (end_utc - timedelta(microseconds=1)).date(),
+        }
+        query = _DEVICE_RANGE if owner_id is None else _OWNED_DEVICE_RANGE
+        row = connection.execute(query, params).one_or_none()
+        if row is None:
+            raise NotFound(_not_found(device_id, owner_id))
+        visible_from, history, packed = row
+        unpacked = _unpack(packed, history)
+        if unpacked is not None:
+            assignments = _assignments(session, _history(history))
+            span, lowest = _window(start_utc, end_utc, None if owner_id is None else visible_from)
+            if lowest >= span:
+                return assignments, empty_hours(start_utc, span)
+            return assignments, assemble(start_utc, span, lowest, *unpacked)
+    assignments, bound = device_assignments(session, device_id=device_id, owner_id=owner_id)
+    hours = read_hours(
+        session, device_id=device_id, start_utc=start_utc, end_utc=end_utc, visible_from=bound
+    )
+    return assignments, hours
+
+
+def _history(packed: str | None) -> list[tuple[datetime, str]]:
+    """'effective|tariff id' texts joined by ';' (None: no tariff) as (naive UTC, id) pairs."""
+    if not packed:
+        return []
+    out = []
+    for record in packed.split(";"):
+        effective, _, tariff_id = record.partition("|")
+        out.append((datetime.fromisoformat(effective), tariff_id))
+    return out
 
 
 # Day numbers, the hours text of rows that are not whole days, all values, (day, estimated).
@@ -159,13 +233,15 @@ def _from_rows(rows: Sequence[tuple[date, str, str, str | None]], origin: date) 
     return days, partial, _integers(",".join(texts)), estimated
 
 
-def _unpack(packed: str | None) -> DayRows | None:
-    """The parts of a `_PACKED_DAYS` text; None when one may have been cut."""
+def _unpack(packed: str | None, *others: str | None) -> DayRows | None:
+    """The parts of a `_PACKED_DAYS` text; None when one (or one of `others`, GROUP_CONCATs of
+    the same statement) may have been cut."""
     parts = packed.split("#") if packed is not None else []
     if len(parts) != 5:
         return None
     count, limit, index, micros, flagged = parts
-    if max(len(index), len(micros), len(flagged)) >= int(limit):
+    longest = max(len(index), len(micros), len(flagged), *(len(o or "") for o in others))
+    if longest >= int(limit):
         return None
     records = index.split(";") if index else []
     if len(records) != int(count):
@@ -281,13 +357,17 @@ def device_assignments(
     query = _DEVICE_HISTORY if owner_id is None else _OWNED_DEVICE_HISTORY
     rows = session.connection().execute(query, {"device": device_id, "owner": owner_id}).all()
     if not rows:
-        mine = "" if owner_id is None else " among your devices"
-        raise NotFound(f"No device with id {device_id}{mine}.")
+        raise NotFound(_not_found(device_id, owner_id))
     assignments = _assignments(
         session,
         [(effective, tariff_id) for _, effective, tariff_id in rows if tariff_id is not None],
     )
     return assignments, None if owner_id is None else rows[0][0]
+
+
+def _not_found(device_id: str, owner_id: str | None) -> str:
+    mine = "" if owner_id is None else " among your devices"
+    return f"No device with id {device_id}{mine}."
 
 
 def _assignments(session: Session, rows: list[tuple[datetime, str]]) -> list[Assignment]:

@@ -168,15 +168,21 @@ def worlds(
 
 
 def _dense(
-    period: Period, hours: dict[datetime, Hour], visible_from: datetime | None, packed: bool
+    period: Period,
+    hours: dict[datetime, Hour],
+    visible_from: datetime | None,
+    packed: bool,
+    from_bound: bool = True,
 ) -> DenseHours:
-    """What store.read_hours makes of the day rows (through either reader's parser)."""
+    """What store.read_hours makes of the day rows (through either reader's parser), read
+    from the bound's day on (read_hours) or from the period's first day (device_hours)."""
     start, end = period.start_utc, period.end_utc
     span = int((end - start) / HOUR)
     lowest = 0
     if visible_from is not None and visible_from > start:
         lowest = min(span, -int(-(visible_from - start) // HOUR))
-    read_from, last = (start + lowest * HOUR).date(), (end - HOUR).date()
+    read_from = (start + lowest * HOUR).date() if from_bound else start.date()
+    last = (end - HOUR).date()
     rows = [r for r in _day_rows(hours) if read_from <= r[0] <= last]
     origin = start.date()
     parsed = _unpack(_packed_text(rows, origin)) if packed else _from_rows(rows, origin)
@@ -185,12 +191,14 @@ def _dense(
 
 
 @settings(max_examples=300, deadline=None)
-@given(worlds(), st.booleans())
+@given(worlds(), st.booleans(), st.booleans())
 def test_dense_totals_equal_the_hour_by_hour_reference(
-    world: tuple[Period, dict[datetime, Hour], list[Assignment], datetime | None], packed: bool
+    world: tuple[Period, dict[datetime, Hour], list[Assignment], datetime | None],
+    packed: bool,
+    from_bound: bool,
 ) -> None:
     period, hours, history, visible_from = world
-    dense = _dense(period, hours, visible_from, packed)
+    dense = _dense(period, hours, visible_from, packed, from_bound)
     expected = reference_totals(period, hours, history, visible_from)
     assert dense_totals(period, dense, history) == expected
     # the plain bulk path agrees, and the dense hours are the stored hours

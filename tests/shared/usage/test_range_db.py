@@ -8,10 +8,10 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import transaction
+from shared.db import GROUP_CONCAT_MAX, transaction
 from shared.models import Device, HourlyConsumption
 from shared.usage.daily import refresh_days
 from shared.usage.periods import parse_period
@@ -119,3 +119,73 @@ def test_the_served_range_view_is_the_hour_by_hour_reference(
             assert owners.total_kwh is not None and everything.total_kwh is not None
             assert owners.total_kwh < everything.total_kwh  # the bound hides hours
             assert sum(b.estimated_hours for b in everything.buckets) > 0
+
+
+def test_a_bound_after_the_period_leaves_the_owner_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    owner_id, device_id = _world(sessions)
+    period = parse_period("2026-02-23", "2026-03-01", "Europe/Bucharest", "day")
+    with sessions() as session:
+        seen = device_range_view(session, device_id=device_id, owner_id=owner_id, period=period)
+        everything = device_range_view(session, device_id=device_id, owner_id=None, period=period)
+    assert all(b.kwh is None and b.cost is None for b in seen.buckets)
+    assert seen.total_kwh is None and seen.currency == "EUR"
+    assert everything.total_kwh is not None
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("mariadb", marks=pytest.mark.mariadb)], indirect=True
+)
+def test_a_cut_read_falls_back_to_the_separate_statements(
+    sessions: sessionmaker[Session],
+) -> None:
+    """MySQL/MariaDB: the one-statement read, cut at group_concat_max_len, is never parsed."""
+    owner_id, device_id = _world(sessions)
+    period = parse_period("2026-02-23", "2026-04-08", "America/New_York", "week")
+    with sessions() as session:
+        assert session.get_bind().dialect.name in ("mysql", "mariadb")
+        whole = device_range_view(session, device_id=device_id, owner_id=owner_id, period=period)
+        for limit in (40, 4_000):  # the history and the days cut; the days cut only
+            session.execute(text(f"SET SESSION group_concat_max_len = {limit}"))
+            try:
+                cut = device_range_view(
+                    session, device_id=device_id, owner_id=owner_id, period=period
+                )
+            finally:
+                session.execute(text(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}"))
+            assert cut == whole, limit
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("mariadb", marks=pytest.mark.mariadb)], indirect=True
+)
+def test_a_cut_tariff_history_falls_back_too(sessions: sessionmaker[Session]) -> None:
+    """Four tariffs make a history text longer than the one day row's: only it is cut."""
+    with transaction(sessions) as session:
+        device = make_device(session, owner=make_user(session))
+        write_hours(session, device_id=device.id, energy_by_hour={datetime(2026, 3, 10, 5): 1.5})
+        for month, price in ((1, "0.1"), (2, "0.2"), (3, "0.3"), (4, "0.4")):
+            tariff = create_tariff(
+                session,
+                data=TariffCreate(
+                    name=f"T{month}", kind="flat", currency="EUR", tz="UTC",
+                    valid_from="2026-01-01", price_per_kwh=price,
+                ),
+            )  # fmt: skip
+            assign_tariff(
+                session,
+                device=device,
+                data=AssignmentCreate(tariff_id=tariff.id, effective_from=f"2026-0{month}-01"),
+            )
+        device_id = device.id
+    period = parse_period("2026-03-10", "2026-03-10", "UTC", "day")
+    with sessions() as session:
+        whole = device_range_view(session, device_id=device_id, owner_id=None, period=period)
+        session.execute(text("SET SESSION group_concat_max_len = 150"))  # 3 records: 170
+        try:
+            cut = device_range_view(session, device_id=device_id, owner_id=None, period=period)
+        finally:
+            session.execute(text(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}"))
+    assert whole.total_cost == "0.45000"  # 1.5 kWh at 0.3, the third tariff's
+    assert cut == whole

@@ -75,8 +75,10 @@ _LABELS_MAX = 256
 
 
 def _labels(period: Period) -> tuple[tuple[str, str], ...]:
+    # Buckets are contiguous: each end is the next start, converted once.
     local = period.local_iso
-    return tuple((local(b.start_utc), local(b.end_utc)) for b in period.buckets)
+    edges = [local(b.start_utc) for b in period.buckets] + [local(period.end_utc)]
+    return tuple(pairwise(edges))
 
 
 def parse_local_date(text: str | None, field: str) -> date:

@@ -55,7 +55,8 @@ def _view(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
     """The day or range view; the device is checked in the statement that reads it.
 
     The hottest reads, no ORM entities: the day view is one statement (caller check, device and
-    day rows), the range view a caller check and two.
+    day rows), the range view a caller check and one on MySQL/MariaDB (device, tariff history
+    and packed day rows: shared/usage/store.py `device_hours`), two on SQLite.
     """
     if not any(req.params.get(name) for name in RANGE_PARAMS):
         return _day(req, admin=admin)

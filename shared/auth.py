@@ -272,7 +272,11 @@ def bearer_claims(platform: Platform, authorization: str | None) -> TokenClaims:
 
 def authenticate_caller(platform: Platform, session: Session, authorization: str | None) -> Caller:
     """The same checks as `authenticate`, with plain columns and no ORM entity (hot reads)."""
-    claims = _claims(platform, authorization)
+    return caller_of(session, _claims(platform, authorization))
+
+
+def caller_of(session: Session, claims: TokenClaims) -> Caller:
+    """`authenticate_caller` for verified claims (`bearer_claims`): one statement."""
     row = session.connection().execute(_CALLER, caller_params(claims)).first()
     return checked_caller(claims, row)
 

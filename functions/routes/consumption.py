@@ -30,7 +30,7 @@ from shared.platform import get_platform
 from shared.usage import exports
 from shared.usage.periods import Period, parse_period
 from shared.usage.schemas import ConsumptionView
-from shared.usage.view import device_range_view, priced_period
+from shared.usage.view import caller_range_view, priced_period
 
 bp = func.Blueprint()
 api_doc = ApiDoc()
@@ -52,19 +52,32 @@ def _cached(req: func.HttpRequest, body: bytes, mimetype: str, **headers: str) -
 
 
 def _view(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
-    """The day or range view; the device is checked in the statement that reads it.
+    """The day or range view; the caller and the device are checked in the statement that reads
+    them.
 
-    The hottest reads, no ORM entities: the day view is one statement (caller check, device and
-    day rows), the range view a caller check and one on MySQL/MariaDB (device, tariff history
-    and packed day rows: shared/usage/store.py `device_hours`), two on SQLite.
+    The hottest reads, no ORM entities: on MySQL/MariaDB each view is one statement (caller
+    check, device and its day rows; the range view also the tariff history, packed:
+    shared/usage/store.py `caller_device_hours`). On SQLite the day view is one, the range view
+    a caller check and two. Bad parameters are refused after the caller's 401 or 403.
     """
     if not any(req.params.get(name) for name in RANGE_PARAMS):
         return _day(req, admin=admin)
-    with caller_scope(req, admin=admin) as (session, caller):
+    try:
         device_id = uuid_param(req.route_params.get("id"), what="device")
-        owner_id = None if admin else caller.id
         period = _period(req, group_by=req.params.get("group_by"))
-        ranged = device_range_view(session, device_id=device_id, owner_id=owner_id, period=period)
+    except DomainError:
+        with caller_scope(req, admin=admin):  # the caller's 401 or 403 first, as on every route
+            raise
+    platform = get_platform()
+    with platform.readers() as session:
+        ranged = caller_range_view(
+            platform,
+            session,
+            req.headers.get("Authorization"),
+            device_id=device_id,
+            period=period,
+            admin=admin,
+        )
     return _cached(req, ranged.model_dump_json().encode(), "application/json")
 
 

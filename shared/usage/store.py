@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from shared.auth import Caller, caller_of, caller_params, checked_caller, require_admin_role
 from shared.errors import NotFound
 from shared.models import (
     DailyConsumption,
@@ -23,6 +24,9 @@ from shared.models import (
 from shared.usage.aggregate import HourSeries
 from shared.usage.dense import DenseHours, assemble, empty_hours
 from shared.usage.pricing import Assignment, TariffRule, band_grid, kwh_to_micro
+
+if TYPE_CHECKING:
+    from shared.security.tokens import TokenClaims
 
 HOUR = timedelta(hours=1)
 FULL_DAY = ",".join(str(h) for h in range(24))
@@ -74,6 +78,28 @@ _DEVICE_RANGE_SQL = (
 )
 _DEVICE_RANGE = text(_DEVICE_RANGE_SQL).bindparams(full=FULL_DAY)
 _OWNED_DEVICE_RANGE = text(_DEVICE_RANGE_SQL + " AND d.owner_id = :owner").bindparams(full=FULL_DAY)
+# MySQL/MariaDB, the range view the API serves in one round trip: the caller check
+# (shared.auth.caller_select: the token's user outer joined to the token's session row; no row =
+# no such user) with the device outer joined and the `_DEVICE_RANGE_SQL` parts. The device joins
+# only when the caller may see it (owner route: the caller's; admin route: any, for an
+# administrator); otherwise its columns are null and no tariff or day of it is read or sent.
+_CALLER_RANGE_SQL = (
+    "SELECT u.role, u.token_version, s.expires_at, s.revoked_at, "  # noqa: S608 - constants only
+    "d.id, d.visible_from_utc, "
+    "IF(d.id IS NULL, NULL, (SELECT GROUP_CONCAT(CONCAT(effective_from_utc, '|', tariff_id) "
+    "ORDER BY effective_from_utc SEPARATOR ';') FROM device_tariffs WHERE device_id = :device)), "
+    f"IF(d.id IS NULL, NULL, ({_PACKED_DAYS_SQL})) "
+    "FROM users u "
+    "LEFT JOIN auth_sessions s ON s.id = :sid AND s.user_id = u.id "
+    "LEFT JOIN devices d ON d.id = :device AND {may_see} "
+    "WHERE u.id = :uid"
+)
+_CALLER_RANGE = text(
+    _CALLER_RANGE_SQL.replace("{may_see}", "(u.role = 'admin' OR d.owner_id = u.id)")
+).bindparams(full=FULL_DAY)
+_CALLER_OWNED_RANGE = text(_CALLER_RANGE_SQL.replace("{may_see}", "d.owner_id = u.id")).bindparams(
+    full=FULL_DAY
+)
 _HISTORY = (
     select(DeviceTariff.effective_from_utc, DeviceTariff.tariff_id)
     .where(DeviceTariff.device_id == bindparam("device"))
@@ -187,6 +213,61 @@ def device_hours(
         session, device_id=device_id, start_utc=start_utc, end_utc=end_utc, visible_from=bound
     )
     return assignments, hours
+
+
+def caller_device_hours(
+    session: Session,
+    claims: TokenClaims,
+    *,
+    device_id: str,
+    admin: bool,
+    start_utc: datetime,
+    end_utc: datetime,
+) -> tuple[Caller, list[Assignment], DenseHours]:
+    """The caller check, then `device_hours` for the caller: one statement on MySQL/MariaDB.
+
+    The checks and their order are those of `routes._http.caller_scope` followed by
+    `device_hours`: Unauthorized (as `authenticate`), Forbidden for a non-administrator on the
+    `admin` route, NotFound for an unknown device or (not `admin`) another owner's; the owner's
+    hours before the device's `visible_from_utc` are no data. On SQLite, or when a packed part
+    may have been cut at group_concat_max_len, the caller check and `device_hours`' plain reads.
+    """
+    connection = session.connection()
+    owner_id = None if admin else claims.user_id
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        caller = caller_of(session, claims)
+        if admin:
+            require_admin_role(caller.role)
+        return caller, *device_hours(
+            session, device_id=device_id, owner_id=owner_id, start_utc=start_utc, end_utc=end_utc
+        )
+    first_day = start_utc.date()
+    params = {
+        **caller_params(claims),
+        "device": device_id,
+        "origin": first_day,
+        "first": first_day,
+        "last": (end_utc - timedelta(microseconds=1)).date(),
+    }
+    query = _CALLER_RANGE if admin else _CALLER_OWNED_RANGE
+    row = connection.execute(query, params).first()
+    caller = checked_caller(claims, row)
+    if admin:
+        require_admin_role(caller.role)
+    assert row is not None  # checked_caller refused a missing row
+    found, visible_from, history, packed = row[4:]
+    if found is None:
+        raise NotFound(_not_found(device_id, owner_id))
+    unpacked = _unpack(packed, history)
+    if unpacked is None:  # cut: the plain reads (the caller is checked)
+        return caller, *device_hours(
+            session, device_id=device_id, owner_id=owner_id, start_utc=start_utc, end_utc=end_utc
+        )
+    assignments = _assignments(session, _history(history))
+    span, lowest = _window(start_utc, end_utc, None if admin else visible_from)
+    if lowest >= span:
+        return caller, assignments, empty_hours(start_utc, span)
+    return caller, assignments, assemble(start_utc, span, lowest, *unpacked)
 
 
 def _history(packed: str | None) -> list[tuple[datetime, str]]:

@@ -139,3 +139,73 @@ def test_a_day_view_is_one_statement(api: Api, sessions: sessionmaker[Session]) 
     assert r.status_code == 200, r.text
     assert len(counted["readers"]) == 1 and counted["writers"] == [], counted
     assert r.json()["total_kwh"] == 0.3  # the exact micro-kWh sum (0.1 + 0.2 in floats is not)
+
+
+def test_range_refusals_keep_their_order_when_the_parameters_are_bad(api: Api) -> None:
+    """The range view as the day view: 401, then 403, then 404 or 422, whatever the parameters."""
+    client = api.create_user(role="client")
+    other = api.create_user(role="client")
+    device = api.create_device(owner_id=client["id"])
+    others = api.create_device(owner_id=other["id"])
+    token = api.login(client["username"])
+    ended = _login_pair(api, client["username"])
+    assert api.post("/auth/logout", token=ended).status_code == 204
+    good = {"from": "2026-06-01", "to": "2026-06-30", "group_by": "day", "tz": "Europe/Bucharest"}
+    mine, admins = f"/me/devices/{device['id']}/consumption", f"/devices/{device['id']}/consumption"
+    cases = [
+        (ended, mine, {**good, "from": "2026-02-30"}, 401),
+        (ended, mine, {**good, "group_by": "fortnight"}, 401),
+        (ended, "/me/devices/not-a-uuid/consumption", good, 401),
+        (ended, mine, good, 401),
+        (ended, admins, good, 401),
+        (token, admins, good, 403),
+        (token, admins, {**good, "group_by": "fortnight"}, 403),
+        (token, "/devices/not-a-uuid/consumption", good, 403),
+        (token, "/me/devices/not-a-uuid/consumption", good, 404),
+        (token, f"/me/devices/{others['id']}/consumption", good, 404),
+        (token, mine, {**good, "group_by": "fortnight"}, 422),
+        (token, mine, {**good, "from": "2026-02-30"}, 422),
+        (token, mine, good, 200),
+    ]
+    for caller, path, params, status in cases:
+        r = api.get(path, params=params, token=caller)
+        assert r.status_code == status, (path, params, r.text)
+
+
+def test_a_range_view_is_one_statement_on_mariadb(
+    api: Api, sessions: sessionmaker[Session]
+) -> None:
+    """MySQL/MariaDB: the caller check, the device, its tariffs and its days in one statement on
+    the readers' pool (SQLite: a caller check and two); a repeat with its ETag is a 304."""
+    from sqlalchemy import event
+
+    from shared.platform import get_platform
+
+    client = api.create_user(role="client")
+    device = api.create_device(owner_id=client["id"])
+    _seed(sessions, device["id"], {datetime(2026, 5, 31, 21): 0.1, datetime(2026, 6, 1, 17): 0.2})
+    token = api.login(client["username"])
+    platform = get_platform()  # the host's, in this process
+    counted: dict[str, list[str]] = {"readers": [], "writers": []}
+    engines = {"readers": platform.readers.kw["bind"], "writers": platform.sessions.kw["bind"]}
+    listeners = {name: (lambda *args, name=name: counted[name].append(args[2])) for name in engines}
+    path = f"/me/devices/{device['id']}/consumption"
+    params = {
+        "from": "2026-06-01",
+        "to": "2026-06-30",
+        "group_by": "month",
+        "tz": "Europe/Bucharest",
+    }
+    for name, engine in engines.items():
+        event.listen(engine, "before_cursor_execute", listeners[name])
+    try:
+        r = api.get(path, params=params, token=token)
+    finally:
+        for name, engine in engines.items():
+            event.remove(engine, "before_cursor_execute", listeners[name])
+    assert r.status_code == 200, r.text
+    mariadb = engines["readers"].dialect.name in ("mysql", "mariadb")
+    assert len(counted["readers"]) == (1 if mariadb else 3) and counted["writers"] == [], counted
+    assert r.json()["total_kwh"] == 0.3
+    again = api.get(path, params=params, token=token, headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304

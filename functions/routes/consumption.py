@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import azure.functions as func
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ ANON = func.AuthLevel.ANONYMOUS
 RANGE_PARAMS = ("from", "to", "group_by")
 CSV_TYPE = "text/csv"
 XML_TYPE = "application/atom+xml"
+P = TypeVar("P")
 
 
 def _cached(req: func.HttpRequest, body: bytes, mimetype: str, **headers: str) -> func.HttpResponse:
@@ -62,12 +64,9 @@ def _view(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
     """
     if not any(req.params.get(name) for name in RANGE_PARAMS):
         return _day(req, admin=admin)
-    try:
-        device_id = uuid_param(req.route_params.get("id"), what="device")
-        period = _period(req, group_by=req.params.get("group_by"))
-    except DomainError:
-        with caller_scope(req, admin=admin):  # the caller's 401 or 403 first, as on every route
-            raise
+    device_id, period = _refused_after_caller(
+        req, admin, lambda: _period(req, group_by=req.params.get("group_by"))
+    )
     platform = get_platform()
     with platform.readers() as session:
         ranged = caller_range_view(
@@ -81,13 +80,22 @@ def _view(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
     return _cached(req, ranged.model_dump_json().encode(), "application/json")
 
 
-def _day(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
+def _refused_after_caller(
+    req: func.HttpRequest, admin: bool, parse: Callable[[], P]
+) -> tuple[str, P]:
+    """The route's device id and parsed parameters; when either is bad, the caller is checked
+    alone first (their 401 or 403 comes before a 404 or 422, as on every route)."""
     try:
-        device_id = uuid_param(req.route_params.get("id"), what="device")
-        day = consumption.parse_day(req.params.get("date"), req.params.get("tz"))
+        return uuid_param(req.route_params.get("id"), what="device"), parse()
     except DomainError:
-        with caller_scope(req, admin=admin):  # the caller's 401 or 403 first, as on every route
+        with caller_scope(req, admin=admin):
             raise
+
+
+def _day(req: func.HttpRequest, *, admin: bool) -> func.HttpResponse:
+    device_id, day = _refused_after_caller(
+        req, admin, lambda: consumption.parse_day(req.params.get("date"), req.params.get("tz"))
+    )
     platform = get_platform()
     with platform.readers() as session:
         view = consumption.caller_day_view(

@@ -22,6 +22,7 @@ from local.funchost.rabbitmq.topology import (
 )
 from local.funchost.server import INDEX_ERRORS, create_host, refusal_message, start_host
 from local.webapp import build_webapp
+from shared.aioloop import event_loop
 
 logger = logging.getLogger("local.run")
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -239,7 +240,8 @@ def main() -> None:
     """CLI entry point: python -m local.run."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("APP_PROFILE", "local")
-    asyncio.run(main_async(_parse_args()))
+    with asyncio.Runner(loop_factory=event_loop) as runner:  # uvloop where installed
+        runner.run(main_async(_parse_args()))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pathlib import Path
 from local.funchost.config import load_local_settings
 from local.funchost.host import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WORKERS
 from local.funchost.server import INDEX_ERRORS, LOCAL_SETTINGS, create_host, refusal_message, serve
+from shared.aioloop import event_loop
 
 DEFAULT_PORT = 7071
 
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except INDEX_ERRORS as exc:
         raise SystemExit(refusal_message(exc)) from None
-    asyncio.run(serve(host, bind=args.host, port=port))
+    with asyncio.Runner(loop_factory=event_loop) as runner:
+        runner.run(serve(host, bind=args.host, port=port))
 
 
 if __name__ == "__main__":

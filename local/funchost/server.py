@@ -136,7 +136,14 @@ async def serve(host: FunctionHost, *, bind: str, port: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     runner, actual_port = await start_host(host, bind=bind, port=port)
-    logger.info("Host started on http://%s:%s; Ctrl+C to stop", bind, actual_port)
+    loop_type = type(loop)
+    logger.info(
+        "Host started on http://%s:%s; Ctrl+C to stop (event loop: %s.%s)",
+        bind,
+        actual_port,
+        loop_type.__module__,
+        loop_type.__name__,
+    )
     try:
         await stop.wait()
     finally:

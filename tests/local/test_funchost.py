@@ -555,6 +555,9 @@ async def test_cli_serves_and_stops_gracefully_on_sigterm(app_file: Path) -> Non
     try:
         line = await asyncio.wait_for(wait_for_line(process.stderr, "Host started"), 20)
         port = int(line.split("127.0.0.1:")[1].split(";")[0])
+        # the HTTP front (the C# host's part in Azure) runs on uvloop where it is installed
+        expected = "event loop: asyncio" if sys.platform == "win32" else "event loop: uvloop"
+        assert expected in line
         url = f"http://127.0.0.1:{port}/x/shout/ok"
         async with aiohttp.ClientSession() as session, session.get(url) as resp:
             assert await resp.text() == "OK!"

@@ -2,8 +2,9 @@
 
 1,000 devices x 365 days of hourly rows (8.76 M) are generated inside MariaDB (sequence engine),
 once; later runs reuse them; every device is billed by a time-of-use tariff. 20 concurrent
-clients then request, per mode: random device-days (`day`), random months by day (`month`) and
-the year 2025 by month (`year`). Last, one-year hourly exports of single devices (CSV, Green
+clients then request, per mode: the health probe (`floor`: the same host and pool running one
+`SELECT 1` and no view logic, the least a served request costs here), random device-days
+(`day`), random months by day (`month`) and the year 2025 by month (`year`). Last, one-year hourly exports of single devices (CSV, Green
 Button XML) are timed one after another.
 """
 
@@ -165,9 +166,12 @@ async def _worker(
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     while time.perf_counter() < until:
-        path = f"/me/devices/{rng.choice(devices)}/consumption"
         started = time.perf_counter()
-        r = await client.get(path, params=_params(mode, rng), headers=headers)
+        if mode == "floor":
+            r = await client.get("/health")
+        else:
+            path = f"/me/devices/{rng.choice(devices)}/consumption"
+            r = await client.get(path, params=_params(mode, rng), headers=headers)
         latencies.append((time.perf_counter() - started) * 1000)
         if r.status_code != 200:
             errors.append(r.status_code)
@@ -271,7 +275,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--mariadb-host", default="127.0.0.1")
-    parser.add_argument("--modes", default="day,month,year", help="comma-separated: day,month,year")
+    parser.add_argument(
+        "--modes",
+        default="floor,day,month,year",
+        help="comma-separated: floor (the health probe: the host's floor), day, month, year",
+    )
     parser.add_argument(
         "--python-client",
         action="store_true",
@@ -289,7 +297,12 @@ def main() -> None:
 
 
 def _run_mode(base: str, owned: dict[str, list[str]], args: argparse.Namespace, mode: str) -> None:
-    what = {"day": "day view", "month": "month by day", "year": "year by month"}[mode]
+    what = {
+        "floor": "floor (GET /api/health: the host, one SELECT 1 round trip, no view logic)",
+        "day": "day view",
+        "month": "month by day",
+        "year": "year by month",
+    }[mode]
     if shutil.which("wrk") and not args.python_client:
         print(
             f"{what}: wrk load, {args.concurrency} connections, {args.seconds:.0f} s "

@@ -1,5 +1,6 @@
 -- wrk script: each request picks a random (token, device) pair and a random period of 2025.
--- DAYVIEW_MODE: day (default; ?date=), month (month by day), year (year by month).
+-- DAYVIEW_MODE: day (default; ?date=), month (month by day), year (year by month), floor (the
+-- health probe: one `SELECT 1` round trip and no view logic, the host's own floor).
 local pairs_file = os.getenv("DAYVIEW_PAIRS")
 local mode = os.getenv("DAYVIEW_MODE") or "day"
 local days_in = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
@@ -10,6 +11,9 @@ for line in io.lines(pairs_file) do
 end
 math.randomseed(os.time())
 request = function()
+  if mode == "floor" then
+    return wrk.format("GET", "/api/health")
+  end
   local p = pairs[math.random(#pairs)]
   local query
   if mode == "month" then

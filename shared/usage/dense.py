@@ -12,9 +12,9 @@ ranges, so
   hour, its cost rounded half up as (N + D/2) // D and the exact ties (remainder 0) whose
   result is odd taken one down (half to even, as `pricing.hour_cost` rounds each hour), then
   each bucket's kWh and cost as differences of cumulative sums at the bucket edges;
-- when an intermediate could leave int64 (`_fits_int64`: bounds checked per call in Python
-  integers), the same sums in Python integers (`_python_sums`): with r = (N + D/2) mod D a
-  bucket costs (sum N + n D/2 - sum r) / D less its odd exact ties, without a per-hour cost.
+- when an intermediate could leave int64 (bounds checked per call in Python integers, see
+  `_int64_sums`), the same sums in Python integers (`_python_sums`): with r = (N + D/2) mod D
+  a bucket costs (sum N + n D/2 - sum r) / D less its odd exact ties, without a per-hour cost.
 
 Results are the plain path's exactly (tests/shared/usage/test_dense.py checks both sums, and
 the plain path, against an hour-by-hour reference with Hypothesis).

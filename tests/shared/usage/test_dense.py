@@ -6,7 +6,9 @@ mid-period (and mid-hour), owners' bounds, zones with DST, groupings by day, wee
 The rows go through both readers' parsers (`_unpack` of the packed MySQL text, `_from_rows`)
 before `assemble`; the totals are checked against `reference_totals` below, which prices each
 stored hour on its own with `TariffRule.price_at` and `hour_cost`, and against the plain
-bulk path (`hour_costs` + `bucket_totals`).
+bulk path (`hour_costs` + `bucket_totals`). Sums are taken on int64 (numpy) when every
+intermediate fits and in Python integers otherwise: both are checked, and values and prices
+large enough to leave int64 (up to the API's limits and beyond) must take the second.
 """
 
 from __future__ import annotations
@@ -17,11 +19,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from shared.usage.aggregate import BucketTotal, HourSeries, bucket_totals, hour_costs
-from shared.usage.dense import DenseHours, assemble, dense_totals
+from shared.usage.aggregate import (
+    BucketTotal,
+    HourSeries,
+    bucket_edges,
+    bucket_totals,
+    hour_costs,
+)
+from shared.usage.dense import (
+    LIMIT,
+    DenseHours,
+    _int64_sums,
+    _python_sums,
+    assemble,
+    dense_totals,
+    price_table,
+)
 from shared.usage.periods import Period, parse_period
 from shared.usage.pricing import WEEK_HOURS, Assignment, TariffRule, hour_cost
 from shared.usage.store import FULL_DAY, _from_rows, _unpack
@@ -190,6 +206,22 @@ def _dense(
     return assemble(start, span, lowest, *parsed)
 
 
+def _sums_of(period: Period, dense: DenseHours, history: list[Assignment]) -> tuple[object, object]:
+    """Both ways of summing these hours: on int64 (None: refused) and in Python integers."""
+    edges = bucket_edges(period)
+    table = price_table(history, period.start_utc, edges[-1])
+    return _int64_sums(edges, dense.micros, table), _python_sums(edges, dense.micros, table)
+
+
+def _python_ints(totals: list[BucketTotal]) -> bool:
+    return all(
+        type(value) is int  # not a numpy scalar
+        for t in totals
+        for value in (t.kwh_micro, t.estimated_hours, t.cost_units)
+        if value is not None
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(worlds(), st.booleans(), st.booleans())
 def test_dense_totals_equal_the_hour_by_hour_reference(
@@ -200,7 +232,13 @@ def test_dense_totals_equal_the_hour_by_hour_reference(
     period, hours, history, visible_from = world
     dense = _dense(period, hours, visible_from, packed, from_bound)
     expected = reference_totals(period, hours, history, visible_from)
-    assert dense_totals(period, dense, history) == expected
+    totals = dense_totals(period, dense, history)
+    assert totals == expected
+    assert _python_ints(totals)
+    # these values and prices fit int64: the numpy sums are taken, and equal the Python ones
+    on_int64, in_python = _sums_of(period, dense, history)
+    assert on_int64 is not None
+    assert on_int64 == in_python
     # the plain bulk path agrees, and the dense hours are the stored hours
     series = dense.to_series()
     assert bucket_totals(period, series, hour_costs(series, history)) == expected
@@ -215,6 +253,106 @@ def test_dense_totals_equal_the_hour_by_hour_reference(
         [visible[h].micros for h in sorted(visible)],
         [visible[h].estimated for h in sorted(visible)],
     )
+
+
+# Prices up to the API's limit (999,999.999999 per kWh, either sign) and past it.
+HUGE_PRICES = [10**12 - 1, -(10**12 - 1), 5 * 10**11, 2**62, 3**45, 7]
+
+
+@st.composite
+def huge_grids(draw: st.DrawFn) -> tuple[int | None, ...]:
+    price = st.one_of(st.sampled_from(HUGE_PRICES), st.integers(-(10**12), 10**12))
+    grid: list[int | None] = []
+    for _ in range(7):
+        cuts = sorted(draw(st.sets(st.integers(1, 23), max_size=3)))
+        for start, end in zip([0, *cuts], [*cuts, 24], strict=True):
+            grid += [draw(st.one_of(price, price, st.none()))] * (end - start)
+    return tuple(grid)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    worlds(),
+    st.sampled_from([10**7, 10**12, 2**62 // 3_000_000, 2**63, 10**30]),
+    st.booleans(),
+    huge_grids(),
+)
+def test_values_and_prices_beyond_int64_take_the_python_sums(
+    world: tuple[Period, dict[datetime, Hour], list[Assignment], datetime | None],
+    factor: int,
+    packed: bool,
+    grid: tuple[int | None, ...],
+) -> None:
+    """Micro-kWh up to 3e6 x factor (past int64 from 2**63 on: the parse falls back to JSON
+    as well) with the worlds' tariffs and one of huge prices: exact whatever the path."""
+    period, small, history, visible_from = world
+    hours = {h: Hour(v.micros * factor + v.micros % 7, v.estimated) for h, v in small.items()}
+    rule = TariffRule("huge", "EUR", ZoneInfo("Europe/Bucharest"), date(2000, 1, 1), None, grid)
+    history = [*history, Assignment(period.start_utc + 5 * 24 * HOUR, rule)]
+    dense = _dense(period, hours, visible_from, packed)
+    totals = dense_totals(period, dense, history)
+    assert totals == reference_totals(period, hours, history, visible_from)
+    assert _python_ints(totals)
+    on_int64, in_python = _sums_of(period, dense, history)
+    event("int64 sums" if on_int64 is not None else "python sums")
+    assert on_int64 is None or on_int64 == in_python
+    if max((v.micros for v in hours.values()), default=0) >= 2**63:
+        assert on_int64 is None  # cannot even be converted
+
+
+def _flat(price: int) -> list[Assignment]:
+    rule = TariffRule("flat", "EUR", ZoneInfo("UTC"), date(2000, 1, 1), None, (price,) * 168)
+    return [Assignment(datetime(2000, 1, 1), rule)]
+
+
+def _week_of(value: int) -> tuple[Period, dict[datetime, Hour], DenseHours]:
+    period = parse_period("2026-03-02", "2026-03-08", "UTC", "day")
+    hours = {period.start_utc + i * HOUR: Hour(value - i % 2, i % 5 == 0) for i in range(168)}
+    return period, hours, _dense(period, hours, None, packed=True)
+
+
+def test_each_int64_bound_sends_the_sums_to_python_and_they_stay_exact() -> None:
+    """A week by day (168 hours), one bound exceeded at a time; D' = 2 for 5.0 per kWh
+    multiples (scale 5,000,000), D' = 10**7 for an odd price (scale 1)."""
+    cases = [
+        # the kWh sums: 168 V > 2**62
+        (LIMIT // 100, 0),
+        # one hour's product: V P > 2**62 (P = 999,999.999999 per kWh, scale 1)
+        (10**7, 10**12 - 1),
+        # the cost sums only: V P <= 2**62 but 168 (V P // 2 + 1) > 2**62 (P = 200,000 x 5.0)
+        (2 * 10**13, 10**12),
+    ]
+    for value, price in cases:
+        period, hours, dense = _week_of(value)
+        history = _flat(price)
+        on_int64, _ = _sums_of(period, dense, history)
+        assert on_int64 is None, (value, price)
+        totals = dense_totals(period, dense, history)
+        assert totals == reference_totals(period, hours, history, None)
+        assert totals[0].kwh_micro == 24 * value - 12
+
+
+def test_just_within_the_bounds_the_int64_sums_are_exact() -> None:
+    """The largest values the bounds let through for a week at 5.0 per kWh x 200,000 (over
+    scale 5,000,000: P = 200,000, D' = 2, D'/2 = 1): the numpy path is taken and its sums,
+    near 2**62, are the reference's; one micro-kWh more in one hour and it is refused."""
+
+    def fits(v: int) -> bool:
+        return 168 * ((v * 200_000 + 1) // 2 + 1) <= LIMIT
+
+    value = (LIMIT // 168) * 2 // 200_000
+    while not fits(value):
+        value -= 1
+    assert not fits(value + 1)
+    period, hours, dense = _week_of(value)
+    history = _flat(10**12)
+    on_int64, in_python = _sums_of(period, dense, history)
+    assert on_int64 is not None and on_int64 == in_python
+    totals = dense_totals(period, dense, history)
+    assert totals == reference_totals(period, hours, history, None)
+    assert sum(t.cost_units or 0 for t in totals) > 2**61
+    table = price_table(history, period.start_utc, 168)
+    assert _int64_sums(bucket_edges(period), [*dense.micros[:-1], value + 1], table) is None
 
 
 def test_a_tie_in_every_bucket_rounds_half_to_even() -> None:

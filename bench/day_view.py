@@ -4,8 +4,8 @@
 once; later runs reuse them; every device is billed by a time-of-use tariff. 20 concurrent
 clients then request, per mode: the health probe (`floor`: the same host and pool running one
 `SELECT 1` and no view logic, the least a served request costs here), random device-days
-(`day`), random months by day (`month`) and the year 2025 by month (`year`). Last, one-year hourly exports of single devices (CSV, Green
-Button XML) are timed one after another.
+(`day`), random months by day (`month`) and the year 2025 by month (`year`). Last, one-year
+hourly exports of single devices (CSV, Green Button XML) are timed one after another.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {op.media: {"schema": {"type": kind}}}
     codes = set(op.errors) | ({401} if op.auth != "none" else set())
     codes |= {403} if op.auth in ("admin", "device") else set()
+    codes |= {503} if op.database else set()
     out: dict[str, Any] = {str(op.ok): ok}
     for code in sorted(codes):
         content = (

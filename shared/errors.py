@@ -19,6 +19,8 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
     type_slug = "bad-request"
+    # When set, the HTTP edge sends it as Retry-After (seconds).
+    retry_after_seconds: int | None = None
 
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
@@ -76,6 +78,21 @@ class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"
     type_slug = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or refused for now (failover, deadlock); retry later.
+
+    Raised by no domain code: the HTTP edge maps such driver errors to it (routes/_http.py).
+    """
+
+    status = 503
+    title = "Service unavailable"
+    type_slug = "database-unavailable"
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail)

@@ -2,7 +2,8 @@
 
 Each routes module keeps one `ApiDoc` and puts an `Operation` on every HTTP handler, right
 above its `bp.route`: summary, tag, who may call it, the request and response models, the
-query parameters (named from QUERY_SCHEMAS) and the error statuses beyond those its auth implies.
+query parameters (named from QUERY_SCHEMAS) and the error statuses beyond those its auth (401,
+403) and its database (503) imply.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     # Errors answered as application/problem+json (the rule), or as plain JSON (the health probe).
     problem_errors: bool = True
+    # The handler reads the database: documents 503 (unavailable, with Retry-After; `endpoint`
+    # in routes/_http.py). Only the document and the docs page do not.
+    database: bool = True
 
     def __post_init__(self) -> None:
         """Refuse a query parameter that has no schema."""

@@ -9,19 +9,21 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared.auth import Caller, authenticate, authenticate_caller, require_admin, require_admin_role
 from shared.db import transaction
 from shared.errors import (
     BadRequest,
+    DatabaseUnavailable,
     DomainError,
     FieldError,
     NotFound,
-    TooManyRequests,
     ValidationFailed,
 )
 from shared.ids import is_uuid
@@ -37,6 +39,14 @@ Handler = Callable[[func.HttpRequest], func.HttpResponse]
 PROBLEM_BASE = "https://energy-platform.example/problems/"
 MAX_LIMIT = 500
 JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# Methods whose handler is run again, once, after the database connection was lost under it:
+# safe methods only (every GET handler reads, on the autocommit reader pool). A POST, PATCH or
+# DELETE may have written before the connection died: never run twice.
+RETRIED_METHODS = frozenset({"GET", "HEAD"})
+# Retry-After of a 503 for an unavailable database: a lost connection was already retried
+# once, so what is left is a failover in progress or a lock conflict (deadlock, lock wait
+# timeout); a client that waits 2 s finds a fresh connection or the lock released.
+DB_RETRY_AFTER_SECONDS = 2
 
 
 def problem(error: DomainError) -> func.HttpResponse:
@@ -50,7 +60,7 @@ def problem(error: DomainError) -> func.HttpResponse:
     if error.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
     headers = dict(JSON_HEADERS)
-    if isinstance(error, TooManyRequests):
+    if error.retry_after_seconds is not None:
         headers["Retry-After"] = str(error.retry_after_seconds)
     return func.HttpResponse(
         json.dumps(body),
@@ -81,16 +91,67 @@ def json_response(payload: BaseModel | dict[str, Any], status: int = 200) -> fun
     )
 
 
+def database_unavailable() -> func.HttpResponse:
+    """A 503 with Retry-After that reveals nothing about the failure."""
+    return problem(
+        DatabaseUnavailable(
+            "The database is unavailable; try again shortly.",
+            retry_after_seconds=DB_RETRY_AFTER_SECONDS,
+        )
+    )
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """SQLAlchemy saw a disconnect (e.g. MySQL 2013) and invalidated the connection."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _where(req: func.HttpRequest) -> tuple[str, str]:
+    """Method and path for a log line (no query string: its values stay out of the logs)."""
+    return req.method.upper(), urlsplit(req.url).path
+
+
+def _run(handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
+    """The handler's answer; a safe method whose connection was lost is run once more.
+
+    A pooled connection that died silently (no FIN/RST: a failover, a load balancer or NAT that
+    forgot the flow) within IDLE_PING_SECONDS of its last use passes the checkout check and
+    fails its first query; SQLAlchemy then invalidates the pool, so the second run gets a
+    fresh connection (docs/security.md).
+    """
+    try:
+        return handler(req)
+    except DBAPIError as error:
+        if not (_connection_lost(error) and req.method.upper() in RETRIED_METHODS):
+            raise
+        args = getattr(error.orig, "args", ())
+        code = args[0] if args and isinstance(args[0], int) else "?"  # MySQL: 2013, 2006...
+        logger.warning(
+            "%s %s: database connection lost (driver error %s); running it once more",
+            *_where(req),
+            code,
+        )
+    return handler(req)
+
+
 def endpoint(handler: Handler) -> Handler:
-    """Wrap a handler so domain errors become problem+json and nothing leaks a traceback."""
+    """Wrap a handler so domain errors become problem+json and nothing leaks a traceback.
+
+    An unavailable database (OperationalError: unreachable, a failover, a deadlock or lock wait
+    timeout; or a connection lost again after the retry in `_run`) answers 503 with Retry-After;
+    any other error a generic 500.
+    """
 
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
-            return handler(req)
+            return _run(handler, req)
         except DomainError as error:
             return problem(error)
-        except Exception:
+        except Exception as error:
+            if isinstance(error, OperationalError) or _connection_lost(error):
+                logger.warning("%s %s: database unavailable", *_where(req), exc_info=True)
+                return database_unavailable()
             logger.exception("unhandled error in %s %s", req.method, req.url)
             return internal_error()
 

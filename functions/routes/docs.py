@@ -61,7 +61,7 @@ DOCS_PAGE_HEADERS = {
 }
 
 
-@api_doc(Operation("get", "/openapi.json", "This document", "docs", "none"))
+@api_doc(Operation("get", "/openapi.json", "This document", "docs", "none", database=False))
 @bp.route(route="openapi.json", methods=["GET"], auth_level=ANON)
 def openapi_json(req: func.HttpRequest) -> func.HttpResponse:
     """Serve the OpenAPI 3.1 document."""
@@ -85,7 +85,17 @@ def _row(method: str, path: str, summary: str, auth: str) -> str:
     )
 
 
-@api_doc(Operation("get", "/docs", "Readable API documentation", "docs", "none", media="text/html"))
+@api_doc(
+    Operation(
+        "get",
+        "/docs",
+        "Readable API documentation",
+        "docs",
+        "none",
+        media="text/html",
+        database=False,
+    )
+)
 @bp.route(route="docs", methods=["GET"], auth_level=ANON)
 def docs_page(req: func.HttpRequest) -> func.HttpResponse:
     """Serve a readable, self-contained list of the API's operations."""

@@ -41,6 +41,22 @@ def test_every_protected_operation_declares_401(api: Api) -> None:
                 assert "401" in op["responses"], (method, path)
 
 
+def test_every_operation_but_the_docs_declares_503(api: Api) -> None:
+    """`endpoint` answers 503 when the database is unavailable: documented where it can."""
+    doc = api.get("/openapi.json").json()
+    without = {
+        (method, path)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if "503" not in op["responses"]
+    }
+    assert without == {("get", "/openapi.json"), ("get", "/docs")}
+    problem = doc["paths"]["/me/devices"]["get"]["responses"]["503"]["content"]
+    assert problem == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+
+
 def test_docs_page_is_readable_html(api: Api) -> None:
     r = api.get("/docs")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -66,5 +82,5 @@ def test_each_route_module_documents_its_own_handlers() -> None:
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/UserCreate"
     }
-    assert set(create["responses"]) == {"201", "400", "401", "403", "409", "422"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "409", "422", "503"}
     assert "UserCreate" in document["components"]["schemas"]

@@ -8,21 +8,18 @@ ROLLBACK statements.
 
 from __future__ import annotations
 
-import select
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pymysql
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from shared import db
 from shared.db import create_db_engine, transaction
+from tests.utils.relay import SilentRelay, silent_relay
 from tests.utils.services import (
     MARIADB_HOST,
     MARIADB_PASSWORD,
@@ -134,63 +131,10 @@ def test_a_connection_idle_past_the_threshold_is_pinged_and_kept(
     assert idle["Com_admin_commands"] == start["Com_admin_commands"] + 1
 
 
-class SilentRelay:
-    """A TCP relay to MariaDB whose current flows can be made to die silently, as behind a
-    load balancer that forgot an idle flow: nothing more reaches the client (so its socket has
-    nothing to read), and the client's next bytes end the flow (an end of stream)."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        self.flows: list[tuple[socket.socket, socket.socket, threading.Event]] = []
-        self.closed = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def silence(self) -> None:
-        for _, _, silent in self.flows:
-            silent.set()
-
-    def close(self) -> None:
-        self.closed.set()
-        self.listener.close()
-        for client, upstream, _ in self.flows:
-            client.close()
-            upstream.close()
-
-    def _accept(self) -> None:
-        while not self.closed.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection((MARIADB_HOST, MARIADB_PORT))
-            flow = (client, upstream, threading.Event())
-            self.flows.append(flow)
-            threading.Thread(target=self._pump, args=flow, daemon=True).start()
-
-    def _pump(
-        self, client: socket.socket, upstream: socket.socket, silent: threading.Event
-    ) -> None:
-        try:
-            while not self.closed.is_set():
-                for sock in select.select([client, upstream], [], [], 0.05)[0]:
-                    data = sock.recv(65536)
-                    if not data or (silent.is_set() and sock is client):
-                        return
-                    if not silent.is_set():
-                        (upstream if sock is client else client).sendall(data)
-        except OSError:
-            return
-        finally:
-            client.close()
-            upstream.close()
-
-
 @pytest.fixture
 def relay() -> Iterator[SilentRelay]:
-    running = SilentRelay()
-    yield running
-    running.close()
+    with silent_relay() as running:
+        yield running
 
 
 @pytest.mark.mariadb
@@ -198,14 +142,13 @@ def relay() -> Iterator[SilentRelay]:
 def test_a_silently_dead_idle_connection_is_replaced_after_a_failed_ping(
     database_url: str, read_only: bool, relay: SilentRelay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = make_url(database_url).set(host="127.0.0.1", port=relay.port)
-    relayed = url.render_as_string(hide_password=False)
-    engine = create_db_engine(relayed, pool_size=1, read_only=read_only)
+    engine = create_db_engine(relay.url(database_url), pool_size=1, read_only=read_only)
     try:
         before = _connection_id(engine)
         relay.silence()
         # Used again at once, the poll cannot see this death: the first query fails (which is
-        # why an idle connection is pinged), and the pool replaces the connection.
+        # why an idle connection is pinged, and why the API runs a GET once more:
+        # tests/functions/test_endpoint_db_errors.py), and the pool replaces the connection.
         with pytest.raises(OperationalError), engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         replaced = _connection_id(engine)

@@ -106,6 +106,30 @@ def _connection_lost(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+# MySQL/MariaDB error codes that mean "not now" rather than "wrong": the server is unreachable,
+# gone, shutting down, read-only during a failover, out of connections, killed the connection,
+# refused the login (an account not created yet, a password being rotated), or a lock conflict.
+# PyMySQL raises OperationalError for these but also for many server errors it has no class for
+# (1292 a bad datetime, 1690 a value out of range, 1142 a missing grant): those stay a 500.
+MYSQL_UNAVAILABLE = frozenset(
+    {1040, 1045, 1053, 1205, 1213, 1290, 1836, 1927, 2002, 2003, 2005, 2006, 2013, 2055, 4031}
+)
+# SQLite (local profile): another writer holds the file.
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "database is busy")
+
+
+def _unavailable(error: BaseException) -> bool:
+    """A lost connection, or an OperationalError whose driver error means "try again later"."""
+    if _connection_lost(error):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    args = getattr(error.orig, "args", ())
+    if args and isinstance(args[0], int):  # PyMySQL / mysqlclient: (code, message)
+        return args[0] in MYSQL_UNAVAILABLE
+    return str(error.orig).startswith(SQLITE_UNAVAILABLE)
+
+
 def _where(req: func.HttpRequest) -> tuple[str, str]:
     """Method and path for a log line (no query string: its values stay out of the logs)."""
     return req.method.upper(), urlsplit(req.url).path
@@ -137,9 +161,9 @@ def _run(handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
 def endpoint(handler: Handler) -> Handler:
     """Wrap a handler so domain errors become problem+json and nothing leaks a traceback.
 
-    An unavailable database (OperationalError: unreachable, a failover, a deadlock or lock wait
-    timeout; or a connection lost again after the retry in `_run`) answers 503 with Retry-After;
-    any other error a generic 500.
+    An unavailable database (`_unavailable`: unreachable, a failover, a refused login, a
+    deadlock or lock wait timeout; or a connection lost again after the retry in `_run`) answers
+    503 with Retry-After; any other error a generic 500.
     """
 
     @functools.wraps(handler)
@@ -149,7 +173,7 @@ def endpoint(handler: Handler) -> Handler:
         except DomainError as error:
             return problem(error)
         except Exception as error:
-            if isinstance(error, OperationalError) or _connection_lost(error):
+            if _unavailable(error):
                 logger.warning("%s %s: database unavailable", *_where(req), exc_info=True)
                 return database_unavailable()
             logger.exception("unhandled error in %s %s", req.method, req.url)

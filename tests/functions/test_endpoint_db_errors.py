@@ -42,7 +42,18 @@ def _driver_error(kind: type[DBAPIError], code: int, message: str) -> DBAPIError
 
 DEADLOCK = _driver_error(OperationalError, 1213, "Deadlock found when trying to get lock")
 LOCK_WAIT = _driver_error(OperationalError, 1205, "Lock wait timeout exceeded")
+REFUSED_LOGIN = _driver_error(OperationalError, 1045, "Access denied for user 'energy'")
+GONE_AWAY = _driver_error(OperationalError, 2006, "MySQL server has gone away")
+READ_ONLY = _driver_error(OperationalError, 1290, "running with the --read-only option")
+TOO_MANY = _driver_error(OperationalError, 1040, "Too many connections")
+SQLITE_LOCKED = OperationalError(SQL, PARAMS, Exception("database is locked"))
 NO_TABLE = _driver_error(ProgrammingError, 1146, "Table 'energy.users' doesn't exist")
+# PyMySQL raises OperationalError for server errors it has no class for: not "unavailable".
+BAD_DATETIME = _driver_error(OperationalError, 1292, "Incorrect datetime value: 'x'")
+OUT_OF_RANGE = _driver_error(OperationalError, 1690, "BIGINT value is out of range")
+NO_GRANT = _driver_error(OperationalError, 1142, "SELECT command denied to user")
+SQLITE_SYNTAX = OperationalError(SQL, PARAMS, Exception('near "SELEC": syntax error'))
+SQLITE_NO_TABLE = OperationalError(SQL, PARAMS, Exception("no such table: users"))
 DUPLICATE = _driver_error(IntegrityError, 1062, "Duplicate entry 'x' for key 'username'")
 
 
@@ -123,7 +134,11 @@ def test_a_connection_lost_twice_is_a_503_after_one_retry(caplog: pytest.LogCapt
     assert unavailable.exc_info is not None  # the stack is in the log, not in the answer
 
 
-@pytest.mark.parametrize("error", [DEADLOCK, LOCK_WAIT], ids=["deadlock", "lock-wait-timeout"])
+@pytest.mark.parametrize(
+    "error",
+    [DEADLOCK, LOCK_WAIT, REFUSED_LOGIN, GONE_AWAY, READ_ONLY, TOO_MANY, SQLITE_LOCKED],
+    ids=["deadlock", "lock-wait", "login", "gone-away", "read-only", "too-many", "sqlite-locked"],
+)
 def test_an_operational_error_without_a_lost_connection_is_a_503_without_retry(
     error: DBAPIError,
 ) -> None:
@@ -136,7 +151,11 @@ def test_an_operational_error_without_a_lost_connection_is_a_503_without_retry(
     assert handler.calls == 1
 
 
-@pytest.mark.parametrize("error", [NO_TABLE, DUPLICATE], ids=["programming", "integrity"])
+@pytest.mark.parametrize(
+    "error",
+    [NO_TABLE, DUPLICATE, BAD_DATETIME, OUT_OF_RANGE, NO_GRANT, SQLITE_SYNTAX, SQLITE_NO_TABLE],
+    ids=["programming", "integrity", "1292", "1690", "1142", "sqlite-syntax", "sqlite-no-table"],
+)
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_an_error_that_is_not_transient_is_still_a_500(
     error: DBAPIError, method: str, caplog: pytest.LogCaptureFixture

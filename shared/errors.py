@@ -72,19 +72,23 @@ class Conflict(DomainError):
     type_slug = "conflict"
 
 
-class TooManyRequests(DomainError):
-    """Too many attempts; retry later."""
-
-    status = 429
-    title = "Too many requests"
-    type_slug = "too-many-requests"
+class RetryLater(DomainError):
+    """An error that tells the caller when to try again (sent as Retry-After)."""
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
 
 
-class DatabaseUnavailable(DomainError):
+class TooManyRequests(RetryLater):
+    """Too many attempts; retry later."""
+
+    status = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
+
+
+class DatabaseUnavailable(RetryLater):
     """The database cannot be reached or refused for now (failover, deadlock); retry later.
 
     Raised by no domain code: the HTTP edge maps such driver errors to it (routes/_http.py).
@@ -93,7 +97,3 @@ class DatabaseUnavailable(DomainError):
     status = 503
     title = "Service unavailable"
     type_slug = "database-unavailable"
-
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail)
-        self.retry_after_seconds = retry_after_seconds

@@ -21,7 +21,7 @@ from chat_container.safety import SafeErrors
 from chat_container.servicebus import TOPIC, ServiceBusBus
 from chat_container.servicer import ChatServicer
 from chat_container.store import ChatStore
-from chat_container.stream import HEARTBEAT_S
+from chat_container.stream import HEARTBEAT_S, RECHECK_S
 from chat_container.typing_state import TYPING_THROTTLE_S, TYPING_TTL_S
 from shared.chat.models import Conversation, Message
 from shared.gctune import settle_after_start
@@ -44,12 +44,14 @@ class ChatConfig:
     exchange: str = EXCHANGE
     grace_s: float = 5.0
     heartbeat_s: float = HEARTBEAT_S
+    recheck_s: float = RECHECK_S
     client_sends: RatePolicy = CLIENT_SENDS
     admin_sends: RatePolicy = ADMIN_SENDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
-        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S and
+        """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S (incl.
+        CHAT_STREAM_RECHECK_S) and
         CHAT_[ADMIN_]SEND_RATE_PER_S / CHAT_[ADMIN_]SEND_BURST."""
         base = cls()
 
@@ -70,6 +72,7 @@ class ChatConfig:
                 exchange=environ.get("CHAT_EVENTS_EXCHANGE", base.exchange),
                 grace_s=float(environ.get("CHAT_GRACE_S", base.grace_s)),
                 heartbeat_s=float(environ.get("CHAT_HEARTBEAT_S", base.heartbeat_s)),
+                recheck_s=float(environ.get("CHAT_STREAM_RECHECK_S", base.recheck_s)),
                 client_sends=policy("CHAT_SEND", base.client_sends),
                 admin_sends=policy("CHAT_ADMIN_SEND", base.admin_sends),
             )
@@ -135,6 +138,7 @@ async def start_server(
         throttle_s=config.typing_throttle_s,
         typing_ttl_s=config.typing_ttl_s,
         heartbeat_s=config.heartbeat_s,
+        recheck_s=config.recheck_s,
         client_sends=config.client_sends,
         admin_sends=config.admin_sends,
     )

@@ -15,7 +15,7 @@ from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
 from chat_container.ratelimit import ADMIN_SENDS, CLIENT_SENDS, RateLimiter, RatePolicy
 from chat_container.store import ChatStore
-from chat_container.stream import HEARTBEAT_S, ResumableStream
+from chat_container.stream import HEARTBEAT_S, RECHECK_S, ResumableStream
 from chat_container.typing_state import Key, TypingThrottle, TypingTimers, monotonic
 from shared.chat.views import Person, SeqOutOfRange, check_seq
 from shared.errors import (
@@ -80,6 +80,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         throttle_s: float,
         typing_ttl_s: float,
         heartbeat_s: float = HEARTBEAT_S,
+        recheck_s: float = RECHECK_S,
         client_sends: RatePolicy = CLIENT_SENDS,
         admin_sends: RatePolicy = ADMIN_SENDS,
     ) -> None:
@@ -91,6 +92,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._timers = TypingTimers(typing_ttl_s, self._typing_expired)
         self._typists: dict[Key, Person] = {}
         self._heartbeat_s = heartbeat_s
+        self._recheck_s = recheck_s
 
     async def _viewer(self, context: Context) -> Person:
         return await self._store.authenticate(bearer(context))
@@ -239,6 +241,8 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         try:
             async for event in stream.events():
                 yield event
+        except DomainError as error:  # the caller was refused by a re-check (see _recheck)
+            await context.abort(status_for(error), error.detail)
         except Overflowed as error:
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(error))
         except Closed as error:
@@ -265,9 +269,37 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         except BaseException:
             self._hub.unsubscribe(subscription)
             raise
+
+        async def recheck() -> None:
+            await self._recheck(context, every=every)
+
         return ResumableStream(
-            self._store, subscription, cursor, resume, heartbeat_s=self._heartbeat_s
+            self._store,
+            subscription,
+            cursor,
+            resume,
+            heartbeat_s=self._heartbeat_s,
+            recheck=recheck,
+            recheck_s=self._recheck_s,
         )
+
+    async def _recheck(self, context: Context, *, every: bool) -> None:
+        """Re-authenticate an open stream's caller, as a unary call would (cached, batched).
+
+        Raises Unauthorized (revoked, expired, session ended, user gone) and Forbidden (an
+        all-conversations stream whose caller is no longer an administrator). A failed read
+        (the database is away) keeps the stream on the identity it had: it is checked again
+        at the next interval, and the first read that succeeds decides.
+        """
+        try:
+            viewer = await self._viewer(context)
+        except DomainError:
+            raise
+        except Exception:
+            logger.warning("stream re-check failed; the stream stays open", exc_info=True)
+            return
+        if every and viewer.role != "admin":
+            raise Forbidden("You are no longer an administrator: this stream covered every chat.")
 
     @property
     def live_streams(self) -> int:

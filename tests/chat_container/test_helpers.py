@@ -159,6 +159,8 @@ def test_config_from_the_environment() -> None:
     config = ChatConfig.from_env({"CHAT_PORT": "6000", "CHAT_TYPING_TTL_S": "3.5"})
     assert (config.port, config.typing_ttl_s, config.typing_throttle_s) == (6000, 3.5, 2.0)
     assert ChatConfig.from_env({}).port == 50051
+    assert ChatConfig.from_env({}).recheck_s == 8.0
+    assert ChatConfig.from_env({"CHAT_STREAM_RECHECK_S": "0.5"}).recheck_s == 0.5
     with pytest.raises(SystemExit, match="CHAT_"):
         ChatConfig.from_env({"CHAT_PORT": "many"})
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
-from chat_container.server import RunningServer, start_server
+from chat_container.server import ChatConfig, RunningServer, start_server
 from shared.db import transaction
 from shared.platform import Platform, build_platform
 from shared.settings import Settings
@@ -42,8 +42,14 @@ def people(make_person: Callable[[str], Someone]) -> People:
 
 
 @pytest.fixture
-async def server(platform: Platform) -> AsyncIterator[RunningServer]:
-    running = await start_server(chat_config(), platform=platform, rabbitmq_url=None)
+def server_config() -> ChatConfig:
+    """The chat settings the `server` fixture runs with (a test module may override it)."""
+    return chat_config()
+
+
+@pytest.fixture
+async def server(platform: Platform, server_config: ChatConfig) -> AsyncIterator[RunningServer]:
+    running = await start_server(server_config, platform=platform, rabbitmq_url=None)
     yield running
     await running.stop()
 

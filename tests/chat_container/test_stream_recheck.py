@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chat_container import store as store_module
 from chat_container.events import Hub
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
-from chat_container.gen.energy.chat.v1 import chat_pb2_grpc
-from chat_container.server import RunningServer, start_server
+from chat_container.server import ChatConfig, RunningServer
 from chat_container.stream import ResumableStream
 from shared import accounts
 from shared import sessions as auth_sessions
@@ -51,18 +50,9 @@ def short_identity_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def server(platform: Platform) -> AsyncIterator[RunningServer]:
-    running = await start_server(
-        chat_config(recheck_s=RECHECK_S), platform=platform, rabbitmq_url=None
-    )
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-async def stub(server: RunningServer) -> AsyncIterator[Any]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        yield chat_pb2_grpc.ChatServiceStub(channel)
+def server_config() -> ChatConfig:
+    """conftest's `server` and `stub`, with streams re-checked every RECHECK_S."""
+    return chat_config(recheck_s=RECHECK_S)
 
 
 async def ending(call: Any, *, within: float = ENDS_WITHIN) -> tuple[grpc.StatusCode, str]:

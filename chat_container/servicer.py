@@ -288,14 +288,18 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
         Raises Unauthorized (revoked, expired, session ended, user gone) and Forbidden (an
         all-conversations stream whose caller is no longer an administrator). A failed read
-        (the database is away) keeps the stream on the identity it had: it is checked again
-        at the next interval, and the first read that succeeds decides.
+        (the database is away) keeps the stream on the identity it had, but never past the
+        token's own expiry: it is checked again at the next interval, and the first read that
+        succeeds decides.
         """
         try:
             viewer = await self._viewer(context)
         except DomainError:
             raise
         except Exception:
+            if self._store.outlived(bearer(context)):
+                logger.warning("stream re-check failed and the token has expired; ending it")
+                raise Unauthorized("The token has expired.") from None
             logger.warning("stream re-check failed; the stream stays open", exc_info=True)
             return
         if every and viewer.role != "admin":

@@ -150,6 +150,17 @@ class ChatStore:
             lambda s: service.person(auth.authenticate(self._platform, s, authorization))
         )
 
+    @staticmethod
+    def outlived(authorization: str | None, now: float | None = None) -> bool:
+        """Whether a token's own `exp` has passed, read from the token alone (no database):
+        what an open stream falls back on while its re-check cannot read. Unreadable: True."""
+        token = (authorization or "").partition(" ")[2].strip()
+        try:
+            expiry = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
+            return True
+        return (time.time() if now is None else now) >= expiry
+
     def forget(self, authorization: str | None) -> None:
         """Drop a cached identity: the next call with this token reads the user again."""
         self._auth_cache.pop(authorization or "", None)

@@ -20,6 +20,7 @@ from chat_container import store as store_module
 from chat_container.events import Hub
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.server import ChatConfig, RunningServer
+from chat_container.store import ChatStore
 from chat_container.stream import ResumableStream
 from shared import accounts
 from shared import sessions as auth_sessions
@@ -247,6 +248,43 @@ async def test_a_database_failure_during_a_recheck_keeps_the_stream_open(
     code, details = await ending(call)
     assert code == grpc.StatusCode.UNAUTHENTICATED, details
     assert "db-7" not in details
+
+
+async def test_a_database_failure_keeps_a_stream_no_longer_than_its_token(
+    stub: Any,
+    server: RunningServer,
+    people: People,
+    platform: Platform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
+    issued = datetime.now(UTC) - lifetime + timedelta(seconds=2)  # expires in 2 s
+    token = platform.tokens.issue(
+        TokenClaims(people.client1.user_id, "client", 0, "access"), now=issued
+    )
+    identities = server.store._identities
+    original = identities.submit
+
+    async def away(authorization: str) -> Any:
+        if authorization == f"Bearer {token}":  # every read for this stream fails
+            raise OperationalError("SELECT", {}, Exception("Lost connection to db-7:3306"))
+        return await original(authorization)
+
+    call, _ = await subscribe_ready(stub, with_token(people.client1, token))
+    monkeypatch.setattr(identities, "submit", away)
+    code, details = await ending(call)
+    assert code == grpc.StatusCode.UNAUTHENTICATED, details
+    assert "db-7" not in details
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert time.time() >= expiry  # not before the token's end
+
+
+def test_outlived_reads_the_tokens_own_expiry(platform: Platform) -> None:
+    token = platform.tokens.issue(TokenClaims("u", "client", 0, "access"))
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert not ChatStore.outlived(f"Bearer {token}", now=expiry - 1)
+    assert ChatStore.outlived(f"Bearer {token}", now=expiry)
+    assert ChatStore.outlived("Bearer not-a-token") and ChatStore.outlived(None)
 
 
 class EmptyStore:

@@ -52,8 +52,19 @@ def chat_config(**overrides: Any) -> ChatConfig:
     return ChatConfig(**{**values, **overrides})
 
 
-def issue_token(platform: Platform, user_id: str, role: str, *, expired: bool = False) -> str:
+def issue_token(
+    platform: Platform,
+    user_id: str,
+    role: str,
+    *,
+    expired: bool = False,
+    expires_in: float | None = None,
+) -> str:
+    """An access token: fresh, long expired (`expired`) or ending `expires_in` seconds from now."""
     now = datetime.now(UTC) - (timedelta(days=2) if expired else timedelta())
+    if expires_in is not None:
+        lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
+        now = datetime.now(UTC) - lifetime + timedelta(seconds=expires_in)
     return platform.tokens.issue(TokenClaims(user_id, role, 0, "access"), now=now)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from chat_container.gen.energy.chat.v1 import chat_pb2 as pb
 from chat_container.server import ChatConfig, RunningServer
-from tests.chat_container.support import People, own_conversation, send
+from tests.chat_container.support import People, issue_token, own_conversation, send
 
 # The behaviour tests below talk gRPC only (no import of the modules they test), so that they
 # also run, and fail, against a tree without the fix.
@@ -161,15 +161,7 @@ async def test_one_bad_sender_in_a_batch_does_not_fail_the_others(
 async def test_a_cached_identity_never_outlives_its_token(
     stub: Any, people: People, platform: Any
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from shared.security.tokens import TokenClaims
-
-    lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
-    issued = datetime.now(UTC) - lifetime + timedelta(seconds=1.5)  # expires in 1.5 s
-    token = platform.tokens.issue(
-        TokenClaims(people.client1.user_id, "client", 0, "access"), now=issued
-    )
+    token = issue_token(platform, people.client1.user_id, "client", expires_in=1.5)
     metadata = (("authorization", f"Bearer {token}"),)
     assert (
         await stub.ListConversations(pb.ListConversationsRequest(), metadata=metadata)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -33,6 +33,7 @@ from tests.chat_container.support import (
     People,
     Someone,
     chat_config,
+    issue_token,
     next_event,
     own_conversation,
     send,
@@ -127,11 +128,7 @@ async def test_a_stream_ends_unauthenticated_when_its_caller_is_revoked(
 async def test_a_stream_ends_unauthenticated_when_its_token_expires(
     stub: Any, people: People, platform: Platform
 ) -> None:
-    lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
-    issued = datetime.now(UTC) - lifetime + timedelta(seconds=1.5)  # expires in 1.5 s
-    token = platform.tokens.issue(
-        TokenClaims(people.client1.user_id, "client", 0, "access"), now=issued
-    )
+    token = issue_token(platform, people.client1.user_id, "client", expires_in=1.5)
     call, _ = await subscribe_ready(stub, with_token(people.client1, token))
     code, details = await ending(call)
     assert code == grpc.StatusCode.UNAUTHENTICATED, details
@@ -182,28 +179,33 @@ def count_checks(
     return lambda: calls
 
 
-async def test_a_valid_callers_idle_stream_stays_open_across_rechecks(
+async def watched_stream(
     stub: Any, server: RunningServer, people: People, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[str, Any, Callable[[], int]]:
+    """client1's conversation, its open stream, and how many checks it had since it opened."""
     conversation = await own_conversation(stub, people.client1)
     checks = count_checks(server, people.client1, monkeypatch)
     call, _ = await subscribe_ready(stub, people.client1)
     opened = checks()
+    return conversation, call, lambda: checks() - opened
+
+
+async def test_a_valid_callers_idle_stream_stays_open_across_rechecks(
+    stub: Any, server: RunningServer, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation, call, rechecks = await watched_stream(stub, server, people, monkeypatch)
     for round_ in range(3):
         await asyncio.sleep(4 * RECHECK_S + CACHE_S)  # idle: past re-checks and cache expiries
         sent = await send(stub, people.admin1, conversation, f"round {round_}")
         assert (await next_event(call, "message")).message.seq == sent.seq
-    assert checks() - opened >= 8  # re-checked all along (about 3 * 5)
+    assert rechecks() >= 8  # re-checked all along (about 3 * 5)
     call.cancel()
 
 
 async def test_a_valid_callers_busy_stream_is_rechecked_and_stays_open(
     stub: Any, server: RunningServer, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conversation = await own_conversation(stub, people.client1)
-    checks = count_checks(server, people.client1, monkeypatch)
-    call, _ = await subscribe_ready(stub, people.client1)
-    opened = checks()
+    conversation, call, rechecks = await watched_stream(stub, server, people, monkeypatch)
     loop = asyncio.get_running_loop()
     until = loop.time() + 8 * RECHECK_S
     sent = 0
@@ -213,7 +215,7 @@ async def test_a_valid_callers_busy_stream_is_rechecked_and_stays_open(
         await asyncio.sleep(0.02)
     seqs = [(await next_event(call, "message")).message.seq for _ in range(sent)]
     assert seqs == list(range(seqs[0], seqs[0] + sent))
-    assert checks() - opened >= 4
+    assert rechecks() >= 4
     call.cancel()
 
 
@@ -257,11 +259,7 @@ async def test_a_database_failure_keeps_a_stream_no_longer_than_its_token(
     platform: Platform,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    lifetime = timedelta(minutes=platform.settings.ACCESS_TOKEN_MINUTES)
-    issued = datetime.now(UTC) - lifetime + timedelta(seconds=2)  # expires in 2 s
-    token = platform.tokens.issue(
-        TokenClaims(people.client1.user_id, "client", 0, "access"), now=issued
-    )
+    token = issue_token(platform, people.client1.user_id, "client", expires_in=2)
     identities = server.store._identities
     original = identities.submit
 

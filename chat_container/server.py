@@ -51,8 +51,7 @@ class ChatConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChatConfig:
         """Read CHAT_PORT, CHAT_HOST, CHAT_TYPING_*_S, CHAT_EVENTS_EXCHANGE, CHAT_*_S (incl.
-        CHAT_STREAM_RECHECK_S) and
-        CHAT_[ADMIN_]SEND_RATE_PER_S / CHAT_[ADMIN_]SEND_BURST."""
+        CHAT_STREAM_RECHECK_S) and CHAT_[ADMIN_]SEND_RATE_PER_S / CHAT_[ADMIN_]SEND_BURST."""
         base = cls()
 
         def policy(prefix: str, default: RatePolicy) -> RatePolicy:
